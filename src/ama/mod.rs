@@ -1,0 +1,1 @@
+//! Alexa Mobile Accessory: protocol, transport framing, session, links (issue 4).

@@ -1,0 +1,1 @@
+//! Capture sources: real ALSA and WAV files.

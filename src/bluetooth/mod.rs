@@ -1,0 +1,1 @@
+//! The AVS Bluetooth interface on BlueZ (issue 5).

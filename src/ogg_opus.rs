@@ -1,0 +1,1 @@
+//! ogg_opus (in progress).
