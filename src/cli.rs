@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 
 #[derive(Debug, Parser)]
-#[command(name = "ama-engine", version, about = "Alexa Mobile Accessory audio engine")]
+#[command(
+    name = "ama-engine",
+    version,
+    about = "Alexa Mobile Accessory audio engine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Commands,
@@ -21,6 +25,8 @@ enum Commands {
         /// The TOML file.
         file: PathBuf,
     },
+    /// Print the Bluetooth capability assertion object (JSON).
+    Capabilities(crate::bluetooth::commands::BluetoothArgs),
 }
 
 /// Entry point of the binary.
@@ -37,5 +43,6 @@ pub fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Commands::Capabilities(args) => crate::bluetooth::commands::capabilities(&args),
     }
 }

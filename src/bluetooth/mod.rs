@@ -1,1 +1,7 @@
-//! The AVS Bluetooth interface on BlueZ (issue 5).
+//! The AVS Bluetooth interface on BlueZ: the wire model, the device registry, the directive
+//! rules (agent), the A2DP streaming state machine and the BlueZ backend.
+//!
+//! **Invariant**: only `bluez/` knows BlueZ and D-Bus; everything else is testable without them.
+
+pub mod commands;
+pub mod model;

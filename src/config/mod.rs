@@ -20,7 +20,7 @@ pub use ama::AmaConfig;
 pub use audio::{
     AudioConfig, DenoiseConfig, GateConfig, OpusConfig, RealtimeConfig, StereoMix, WakeWordInput,
 };
-pub use bluetooth::BluetoothConfig;
+pub use bluetooth::{BluetoothConfig, PairingPolicy};
 pub use control::ControlConfig;
 pub use wakeword::WakeWordConfig;
 
