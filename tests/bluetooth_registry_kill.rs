@@ -36,7 +36,7 @@ fn registry_writer_child() {
     }
 }
 
-fn check(path: &PathBuf, previous: &HashSet<String>) -> HashSet<String> {
+fn check(path: &std::path::Path, previous: &HashSet<String>) -> HashSet<String> {
     let r = Registry::open(path).unwrap_or_else(|e| panic!("registry unreadable after kill: {e}"));
     let ids: HashSet<String> = r
         .records()
