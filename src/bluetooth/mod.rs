@@ -3,6 +3,8 @@
 //!
 //! **Invariant**: only `bluez/` knows BlueZ and D-Bus; everything else is testable without them.
 
+pub mod agent;
 pub mod commands;
 pub mod model;
 pub mod registry;
+pub mod streaming;
