@@ -27,6 +27,10 @@ enum Commands {
     },
     /// Print the Bluetooth capability assertion object (JSON).
     Capabilities(crate::bluetooth::commands::BluetoothArgs),
+    /// List the Bluetooth device registry and BlueZ's view of each device.
+    Devices(crate::bluetooth::commands::BluetoothArgs),
+    /// Run the AVS Bluetooth interface and the control socket alone (without audio).
+    Bluetooth(crate::bluetooth::commands::BluetoothArgs),
 }
 
 /// Entry point of the binary.
@@ -44,5 +48,7 @@ pub fn main() -> ExitCode {
             }
         },
         Commands::Capabilities(args) => crate::bluetooth::commands::capabilities(&args),
+        Commands::Devices(args) => crate::bluetooth::commands::devices(&args),
+        Commands::Bluetooth(args) => crate::bluetooth::commands::bluetooth(&args),
     }
 }

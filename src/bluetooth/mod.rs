@@ -4,7 +4,13 @@
 //! **Invariant**: only `bluez/` knows BlueZ and D-Bus; everything else is testable without them.
 
 pub mod agent;
+pub mod bluez;
 pub mod commands;
+pub mod error;
 pub mod model;
 pub mod registry;
+pub mod service;
+
+pub use error::BluetoothError;
+pub use service::serve;
 pub mod streaming;

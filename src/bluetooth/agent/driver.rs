@@ -2,10 +2,9 @@
 //! each timer runs in its own task and reports back, so a slow call never holds up another
 //! directive.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::bluetooth::model::{ContextObject, ReceivedDirective};
@@ -27,7 +26,7 @@ pub enum AgentRequest {
 pub struct AgentHandle {
     tx: mpsc::Sender<AgentRequest>,
     events: broadcast::Sender<OutEvent>,
-    pairing_window: Arc<AtomicBool>,
+    pairing_window: watch::Receiver<bool>,
 }
 
 /// Events kept for a slow subscriber before it starts missing some.
@@ -58,8 +57,9 @@ impl AgentHandle {
         rx.await.ok()
     }
 
-    /// Whether a peer's pairing request may be accepted now (read by the pairing agent).
-    pub fn pairing_window(&self) -> Arc<AtomicBool> {
+    /// Whether a peer's pairing request may be accepted now (discoverable, or a PairDevices
+    /// directive running); the BlueZ side turns it into the adapter's Pairable property.
+    pub fn pairing_window(&self) -> watch::Receiver<bool> {
         self.pairing_window.clone()
     }
 }
@@ -72,11 +72,11 @@ pub fn spawn<B: BluetoothBackend>(
 ) -> (AgentHandle, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(64);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
-    let pairing_window = Arc::new(AtomicBool::new(false));
+    let (pairing_window, pairing_rx) = watch::channel(false);
     let handle = AgentHandle {
         tx,
         events: events.clone(),
-        pairing_window: pairing_window.clone(),
+        pairing_window: pairing_rx,
     };
     let task = tokio::spawn(run(
         core,
@@ -108,7 +108,7 @@ async fn run<B: BluetoothBackend>(
     mut backend_events: mpsc::Receiver<BackendEvent>,
     mut requests: mpsc::Receiver<AgentRequest>,
     events: broadcast::Sender<OutEvent>,
-    pairing_window: Arc<AtomicBool>,
+    pairing_window: watch::Sender<bool>,
 ) {
     let (int_tx, mut int_rx) = mpsc::unbounded_channel::<Input>();
     let timeout = core.settings.op_timeout;
@@ -168,6 +168,7 @@ async fn run<B: BluetoothBackend>(
                 }
             }
         }
-        pairing_window.store(core.pairing_window_open(), Ordering::Relaxed);
+        let open = core.pairing_window_open();
+        pairing_window.send_if_modified(|v| std::mem::replace(v, open) != open);
     }
 }
