@@ -127,22 +127,27 @@ pub async fn serve(
                 source,
             })?;
         let shared = shared.clone();
+        // Subscribed at accept: the client sees every event from here on.
+        let events = shared.agent.subscribe();
         tokio::spawn(async move {
             if shared.counters.clients.fetch_add(1, Ordering::Relaxed) >= shared.max_clients {
                 let mut s = stream;
                 let line = error_line("", None, "INTERNAL_ERROR", "too many clients");
                 let _ = s.write_all(format!("{line}\n").as_bytes()).await;
             } else {
-                client(stream, &shared).await;
+                client(stream, events, &shared).await;
             }
             shared.counters.clients.fetch_sub(1, Ordering::Relaxed);
         });
     }
 }
 
-async fn client(stream: UnixStream, shared: &Shared) {
+async fn client(
+    stream: UnixStream,
+    mut events: broadcast::Receiver<crate::bluetooth::agent::OutEvent>,
+    shared: &Shared,
+) {
     let (rd, mut wr) = stream.into_split();
-    let mut events = shared.agent.subscribe();
     let (tx, mut rx) = mpsc::channel::<Value>(64);
     let writer = async move {
         loop {

@@ -91,7 +91,8 @@ pub enum BackendEvent {
 /// success of pair/connect/disconnect/remove is still only reported on the confirming
 /// [`BackendEvent`]. None of these is real-time safe.
 pub trait BluetoothBackend: Send + Sync + 'static {
-    /// Every device the stack knows, plus the adapter alias.
+    /// Every device the stack knows, plus the adapter alias, as of the start of the event
+    /// stream (every later change comes as a [`BackendEvent`]).
     fn snapshot(
         &self,
     ) -> impl Future<Output = Result<(String, Vec<DeviceInfo>), BackendError>> + Send;

@@ -36,6 +36,9 @@ pub struct BluezBackend {
     adapter: bluer::Adapter,
     conn: Arc<SyncConnection>,
     view: Arc<Mutex<BluezView>>,
+    /// The view as loaded, before any watched change: the agent's snapshot must be the state
+    /// the event stream starts from, or a change could be both in the snapshot and an event.
+    initial: Mutex<Option<(String, Vec<DeviceInfo>)>>,
     discovery: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -120,6 +123,7 @@ impl BluezBackend {
         let adapter = session
             .adapter(&name)
             .map_err(|e| BluetoothError::NoAdapter(format!("{name}: {e}")))?;
+        let snapshot = Some((view.alias.clone(), view.devices.values().cloned().collect()));
         let view = Arc::new(Mutex::new(view));
         let (tx, rx) = mpsc::channel(256);
         for ev in initial {
@@ -132,6 +136,7 @@ impl BluezBackend {
                 adapter,
                 conn,
                 view,
+                initial: Mutex::new(snapshot),
                 discovery: Mutex::new(None),
             }),
             rx,
@@ -207,6 +212,14 @@ fn initial_view(
 
 impl BluetoothBackend for BluezBackend {
     async fn snapshot(&self) -> Result<(String, Vec<DeviceInfo>), BackendError> {
+        let initial = self
+            .initial
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(s) = initial {
+            return Ok(s);
+        }
         let v = self.view.lock().unwrap_or_else(PoisonError::into_inner);
         Ok((v.alias.clone(), v.devices.values().cloned().collect()))
     }
