@@ -14,10 +14,10 @@ const PHONE2: &str = "AA:BB:CC:00:00:03";
 const UNKNOWN_ID: &str = "6b1e8c1c-0000-4000-8000-000000000000";
 
 struct T {
-    _dir: tempfile::TempDir,
-    mock: Mock,
-    engine: Engine,
     c: Client,
+    engine: Engine,
+    mock: Mock,
+    _dir: tempfile::TempDir,
 }
 
 /// A mock with `paired` devices already paired, and the engine on top.
@@ -450,7 +450,7 @@ fn media_control_success_and_failure_over_avrcp() {
     let (mut t, id) = streaming_setup();
     t.mock.op(json!({"op": "add_player", "mac": PHONE}));
     let dev = json!({"device": {"uniqueDeviceId": id}});
-    let mut ok = |t: &mut T, m: &str| {
+    let ok = |t: &mut T, m: &str| {
         t.c.directive(m, dev.clone());
         let e = t.c.event(&format!("MediaControl{m}Succeeded"));
         assert_eq!(payload(&e), &dev);

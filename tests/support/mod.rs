@@ -226,6 +226,9 @@ impl Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("---- engine log ----\n{}", self.log());
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -294,12 +297,17 @@ impl Client {
         let s = UnixStream::connect(path).expect("connect control socket");
         s.set_read_timeout(Some(Duration::from_millis(200)))
             .expect("timeout");
-        Self {
+        let mut c = Self {
             writer: s.try_clone().expect("clone"),
             reader: BufReader::new(s),
             version,
             queue: VecDeque::new(),
-        }
+        };
+        // The answer proves the engine has accepted (and subscribed) this client, so every
+        // event sent afterwards reaches it.
+        let stats = c.command("stats");
+        assert!(stats.get("stats").is_some(), "{stats}");
+        c
     }
 
     pub fn send_raw(&mut self, line: &str) {

@@ -136,9 +136,11 @@ async fn run<B: BluetoothBackend>(
                 }
             },
         };
+        tracing::debug!("bluetooth agent input: {input:?}");
         for action in core.handle(input) {
             match action {
                 Action::Emit(ev) => {
+                    tracing::debug!("bluetooth event: {}", ev.event.name());
                     // No subscriber is not an error: the event is simply not seen.
                     let _ = events.send(ev);
                 }

@@ -161,6 +161,28 @@ impl BluezBackend {
         &self.adapter
     }
 
+    /// Looks for a MediaPlayer1 object under the device's path.
+    async fn find_player(&self, mac: &str) -> Result<Option<String>, BackendError> {
+        let proxy = Proxy::new(BLUEZ, "/", CALL_TIMEOUT, self.conn.clone());
+        let (objects,): (ManagedObjects,) = proxy
+            .method_call(
+                "org.freedesktop.DBus.ObjectManager",
+                "GetManagedObjects",
+                (),
+            )
+            .await
+            .map_err(map_dbus)?;
+        let mut players: Vec<String> = objects
+            .iter()
+            .filter(|(p, i)| {
+                i.contains_key(PLAYER_IFACE) && view::mac_of_path(p).as_deref() == Some(mac)
+            })
+            .map(|(p, _)| p.to_string())
+            .collect();
+        players.sort();
+        Ok(players.into_iter().next())
+    }
+
     fn device(&self, mac: &str) -> Result<bluer::Device, BackendError> {
         self.adapter.device(address(mac)?).map_err(map_bluer)
     }
@@ -284,17 +306,21 @@ impl BluetoothBackend for BluezBackend {
     }
 
     async fn media(&self, mac: String, action: MediaAction) -> Result<(), BackendError> {
-        let player = self
+        let known = self
             .view
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .player_of(&mac)
-            .ok_or_else(|| {
+            .player_of(&mac);
+        let player = match known {
+            Some(p) => p,
+            // The player may have appeared a moment ago: ask BlueZ directly.
+            None => self.find_player(&mac).await?.ok_or_else(|| {
                 BackendError::new(
                     BackendErrorKind::NotAvailable,
                     format!("{mac}: no AVRCP player"),
                 )
-            })?;
+            })?,
+        };
         let method = match action {
             MediaAction::Play => "Play",
             MediaAction::Stop => "Pause",
