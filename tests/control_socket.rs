@@ -128,3 +128,35 @@ fn button_commands_reach_the_audio_side() {
     let ctx = c.command("context");
     assert_eq!(ctx["context"][0]["header"]["name"], "BluetoothState");
 }
+
+#[test]
+fn devices_command_lists_the_registry_and_bluez_view() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut mock = Mock::start();
+    mock.add_paired("AA:BB:CC:00:02:03", "Listed Phone");
+    let engine = Engine::start(&mock, dir.path(), InterfaceVersion::V2);
+    let mut c = engine.client();
+    let id = id_in_context(&c.command("context"), "Listed Phone").expect("id");
+    drop(c);
+    engine.stop();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ama-engine"))
+        .args(["devices", "--config"])
+        .arg(dir.path().join("engine.toml"))
+        .env("DBUS_SYSTEM_BUS_ADDRESS", &mock.address)
+        .output()
+        .expect("run devices");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("{id} not listed: {text}"));
+    assert!(
+        line.contains("AA:BB:CC:00:02:03") && line.contains("Listed Phone"),
+        "{line}"
+    );
+    assert!(
+        line.contains("A2DP_SOURCE") && line.contains("UNKNOWN"),
+        "{line}"
+    );
+}
