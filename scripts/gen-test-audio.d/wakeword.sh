@@ -41,8 +41,8 @@ silence "$work/gap.wav" 0.12
 silence "$work/tail.wav" 0.6
 silence "$work/neg-lead.wav" 0.5
 
-VOICES=(en-us en-gb en-us+f3 en-gb-x-rp+m3 en-029+f2 en-gb-scotland+m5)
-SPEEDS=(135 170)
+VOICES=(en-us en-gb en-us+f3 en-gb-x-rp+m3 en-029+f2 en-us+m7)
+SPEEDS=(165 190)
 PITCHES=(40 70)
 REQUESTS=("what time is it" "play some music" "what is the weather like today"
           "set a timer for ten minutes" "turn off the lights" "tell me a joke")
