@@ -48,6 +48,9 @@ enum Commands {
         /// Press and hold the button from FROM to TO seconds (repeatable).
         #[arg(long, value_parser = crate::simulate::parse_hold)]
         hold: Vec<(f64, f64)>,
+        /// Also write each stream's 16 kHz PCM as handed to the encoder (stream-NNN.wav).
+        #[arg(long)]
+        pcm: bool,
     },
     /// Capture from ALSA until SIGINT/SIGTERM (or [audio] max_seconds).
     Run {
@@ -128,6 +131,7 @@ pub fn main() -> ExitCode {
             realtime,
             tap_at,
             hold,
+            pcm,
         } => {
             let config = match load(config.as_deref()) {
                 Ok(c) => c,
@@ -141,6 +145,7 @@ pub fn main() -> ExitCode {
                 realtime,
                 taps: tap_at,
                 holds: hold,
+                pcm,
             };
             match crate::simulate::simulate(&args, None) {
                 Ok(report) => {

@@ -23,7 +23,7 @@ use rtrb::Producer;
 use crate::audio::pace::now_ns;
 use crate::config::GateConfig;
 use crate::realtime::messages::{
-    Command, EndReason, Initiator, OpusFrame, Outbound, WakeWordIndices, MAX_PACKET,
+    Command, EndReason, Initiator, OpusFrame, Outbound, PcmFrame, WakeWordIndices, MAX_PACKET,
 };
 use crate::telemetry::Telemetry;
 
@@ -82,6 +82,7 @@ pub struct Gate {
     vad: EndOfSpeech,
     frame: [f32; OPUS_FRAME_16K],
     packet: [u8; MAX_PACKET],
+    pcm_tap: Option<Producer<PcmFrame>>,
 }
 
 impl std::fmt::Debug for Gate {
@@ -109,7 +110,13 @@ impl Gate {
             vad: EndOfSpeech::new(p.vad),
             frame: [0.0; OPUS_FRAME_16K],
             packet: [0; MAX_PACKET],
+            pcm_tap: None,
         }
+    }
+
+    /// Also hands the PCM of every encoded frame to `tap`. Not real-time safe.
+    pub fn set_pcm_tap(&mut self, tap: Producer<PcmFrame>) {
+        self.pcm_tap = Some(tap);
     }
 
     /// Absolute 16 kHz samples written so far.
@@ -326,6 +333,17 @@ impl Gate {
         }
         let seq = s.seq;
         let first = s.cursor;
+        if let Some(tap) = self.pcm_tap.as_mut() {
+            let mut pcm = PcmFrame {
+                stream: s.id,
+                seq,
+                samples: [0; OPUS_FRAME_16K],
+            };
+            dsp::f32_to_i16(&self.frame, &mut pcm.samples);
+            if tap.push(pcm).is_err() {
+                Telemetry::bump(&tel.dropped);
+            }
+        }
         s.cursor += OPUS_FRAME_16K as u64;
         s.seq = s.seq.wrapping_add(1);
         match self.encoder.encode(&self.frame, &mut self.packet) {
