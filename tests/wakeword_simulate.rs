@@ -65,11 +65,13 @@ fn rms(x: &[f32]) -> f64 {
 fn streams_carry_the_wake_word_between_the_indices() {
     let cases = cases();
     assert_eq!(cases.len(), 4, "test set files missing");
-    let mut config = Config::default();
-    config.wakeword = WakeWordConfig {
-        model: wakeword_support::installed("models/alexa.json"),
-        runtime: wakeword_support::installed("models/libtensorflowlite_c.so"),
-        ..WakeWordConfig::default()
+    let config = Config {
+        wakeword: WakeWordConfig {
+            model: wakeword_support::installed("models/alexa.json"),
+            runtime: wakeword_support::installed("models/libtensorflowlite_c.so"),
+            ..WakeWordConfig::default()
+        },
+        ..Config::default()
     };
     let preroll = u64::from(config.gate.preroll_ms) * 16;
     for case in &cases {
