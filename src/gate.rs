@@ -368,8 +368,11 @@ impl Gate {
                 } else {
                     Telemetry::bump(&tel.frames);
                     // Live frames: the frame ends within the last block written.
-                    if self.written - s.cursor < BLOCK_16K as u64 {
+                    let behind = self.written.saturating_sub(s.cursor);
+                    if behind < BLOCK_16K as u64 {
                         tel.latency.record(now_ns().saturating_sub(capture_ns));
+                    } else if behind >= OPUS_FRAME_16K as u64 {
+                        Telemetry::bump(&tel.backlog_frames);
                     }
                 }
             }

@@ -87,15 +87,15 @@ fn wake_word_stream_starts_500_ms_before_the_word_with_its_indices() {
     assert!(s.len() > 40_000);
     assert_eq!(&s[..], &whole_pcm[8_000..8_000 + s.len()]);
     // The backlog was spread: never more than 1 + catch-up frames per block.
-    assert!(r.timing.catchup_frames > 0);
+    assert!(r.timing.backlog_frames > 0);
     assert!(
         r.timing.max_frames_per_block <= 3,
         "{} frames in one block",
         r.timing.max_frames_per_block
     );
     println!(
-        "backlog: {} catch-up frames, at most {} frames per 10 ms block, {} periods over budget",
-        r.timing.catchup_frames, r.timing.max_frames_per_block, r.timing.overruns
+        "backlog: {} backlog frames, {} extra catch-up frames, at most {} frames per 10 ms block, {} catch-up periods over budget",
+        r.timing.backlog_frames, r.timing.catchup_frames, r.timing.max_frames_per_block, r.timing.catchup_overruns
     );
 }
 

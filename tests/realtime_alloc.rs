@@ -116,7 +116,7 @@ fn two_thousand_periods_of_the_real_loop_allocate_nothing() {
     );
     assert!(frames > 500);
     assert!(
-        tel.catchup_frames.load(Ordering::Relaxed) > 0,
+        tel.backlog_frames.load(Ordering::Relaxed) > 0,
         "the backlog path ran"
     );
     assert_eq!(tel.alloc_violations.load(Ordering::Relaxed), 0);
