@@ -23,7 +23,7 @@ pub use audio::{
 pub use bluetooth::BluetoothConfig;
 pub use control::ControlConfig;
 pub use locate::line_of_key;
-pub use wakeword::WakeWordConfig;
+pub use wakeword::{WakeWordConfig, WakeWordPlacement};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
