@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 
 #[derive(Debug, Parser)]
-#[command(name = "ama-engine", version, about = "Alexa Mobile Accessory audio engine")]
+#[command(
+    name = "ama-engine",
+    version,
+    about = "Alexa Mobile Accessory audio engine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Commands,

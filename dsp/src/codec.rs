@@ -105,9 +105,7 @@ impl OpusEncoder {
     ) -> Result<usize, CodecError> {
         let mut pcm = [0i16; OPUS_FRAME_16K];
         crate::f32_to_i16(frame, &mut pcm);
-        self.inner
-            .encode(&pcm, out)
-            .map_err(|_| CodecError::Encode)
+        self.inner.encode(&pcm, out).map_err(|_| CodecError::Encode)
     }
 
     /// Resets the encoder state at the start of a new stream. Real-time safe.

@@ -78,7 +78,8 @@ impl AudioConfig {
                 format!("{}, {}, {}, {}", chunk, 2 * chunk, 3 * chunk, 4 * chunk),
             ));
         }
-        if self.buffer_frames < 2 * self.period_frames || self.buffer_frames > 64 * self.period_frames
+        if self.buffer_frames < 2 * self.period_frames
+            || self.buffer_frames > 64 * self.period_frames
         {
             return Err(Invalid::new(
                 "audio.buffer_frames",
@@ -135,7 +136,12 @@ impl RealtimeConfig {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         check_range("realtime.priority", self.priority, 0, 99)?;
         check_range("realtime.budget_percent", self.budget_percent, 1, 100)?;
-        check_range("realtime.outbound_capacity", self.outbound_capacity, 64, 65_536)?;
+        check_range(
+            "realtime.outbound_capacity",
+            self.outbound_capacity,
+            64,
+            65_536,
+        )?;
         check_range("realtime.command_capacity", self.command_capacity, 4, 4096)?;
         check_range(
             "realtime.catchup_frames_per_period",
@@ -265,7 +271,12 @@ impl GateConfig {
                 format!("at least preroll_ms + 2000 = {}", self.preroll_ms + 2000),
             ));
         }
-        check_range("gate.max_utterance_ms", self.max_utterance_ms, 1000, 120_000)?;
+        check_range(
+            "gate.max_utterance_ms",
+            self.max_utterance_ms,
+            1000,
+            120_000,
+        )?;
         check_range("gate.vad_threshold_db", self.vad_threshold_db, 1.0, 60.0)?;
         check_range("gate.vad_min_speech_ms", self.vad_min_speech_ms, 0, 10_000)?;
         check_range("gate.vad_hangover_ms", self.vad_hangover_ms, 100, 10_000)?;
