@@ -11,4 +11,5 @@
 
 pub mod envelope;
 pub mod proto;
+pub mod session;
 pub mod transport;
