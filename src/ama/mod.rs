@@ -10,6 +10,11 @@
 //! - `phone`: the phone-side test tool.
 
 pub mod envelope;
+pub mod link;
 pub mod proto;
+pub mod sender;
 pub mod session;
 pub mod transport;
+
+pub use link::AmaError;
+pub use sender::{serve, AmaService};
