@@ -9,7 +9,7 @@ mod ama;
 mod audio;
 mod bluetooth;
 mod control;
-mod locate;
+pub(crate) mod locate;
 mod wakeword;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +24,7 @@ pub use audio::{
 };
 pub use bluetooth::BluetoothConfig;
 pub use control::ControlConfig;
+pub use locate::line_of_key;
 pub use wakeword::WakeWordConfig;
 
 /// The whole configuration.
