@@ -11,6 +11,7 @@
 
 pub mod envelope;
 pub mod link;
+pub mod phone;
 pub mod proto;
 pub mod sender;
 pub mod session;

@@ -45,7 +45,7 @@ pub enum StoreError {
 }
 
 /// Where the session keeps [`Persisted`]. The session answers INTERNAL when `save` fails.
-pub trait StateStore: Send {
+pub trait StateStore: Send + Sync {
     /// Loads the state (defaults when there is none yet).
     fn load(&mut self) -> Result<Persisted, StoreError>;
     /// Saves the state atomically.
