@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use ama::AmaConfig;
+pub use ama::{
+    parse_bd_addr, parse_hex as parse_hex_data, AmaConfig, AmaInitiation, AmaLink, AmaProfile,
+};
 pub use audio::{
     AudioConfig, DenoiseConfig, GateConfig, OpusConfig, RealtimeConfig, StereoMix, WakeWordInput,
 };
