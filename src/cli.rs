@@ -52,6 +52,8 @@ enum Commands {
         #[arg(long)]
         pcm: bool,
     },
+    /// Play the phone's side of AMA against a running engine (TCP or Unix link).
+    Phone(crate::ama::phone::cli::PhoneArgs),
     /// Capture from ALSA until SIGINT/SIGTERM (or [audio] max_seconds).
     Run {
         #[arg(long)]
@@ -109,6 +111,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     match cli.command {
+        Commands::Phone(args) => crate::ama::phone::cli::main(args),
         Commands::CheckConfig { file, no_device } => {
             let res = if no_device {
                 Config::load(&file)

@@ -299,6 +299,12 @@ impl Gate {
             encoded += 1;
         }
         self.stream = Some(s);
+        tel.max_frames_per_block
+            .fetch_max(u64::from(encoded), std::sync::atomic::Ordering::Relaxed);
+        if encoded > 1 {
+            tel.catchup_frames
+                .fetch_add(u64::from(encoded - 1), std::sync::atomic::Ordering::Relaxed);
+        }
         if let Some((end, reason)) = s.end {
             if s.cursor + OPUS_FRAME_16K as u64 > end.min(self.written) && end <= self.written {
                 self.close(reason, out, tel);
@@ -362,8 +368,11 @@ impl Gate {
                 } else {
                     Telemetry::bump(&tel.frames);
                     // Live frames: the frame ends within the last block written.
-                    if self.written - s.cursor < BLOCK_16K as u64 {
+                    let behind = self.written.saturating_sub(s.cursor);
+                    if behind < BLOCK_16K as u64 {
                         tel.latency.record(now_ns().saturating_sub(capture_ns));
+                    } else if behind >= OPUS_FRAME_16K as u64 {
+                        Telemetry::bump(&tel.backlog_frames);
                     }
                 }
             }

@@ -169,3 +169,47 @@ impl Noise {
 pub fn config(text: &str) -> ama_engine::config::Config {
     ama_engine::config::Config::parse(text, Path::new("test.toml")).expect("test config")
 }
+
+/// A test double of the detector trait: reports scripted detections when the audio reaches
+/// their end sample. Real-time safe (the script is allocated up front).
+pub struct ScriptedDetector {
+    /// (start_sample, end_sample) on the 16 kHz timeline, sorted.
+    pub script: Vec<(u64, u64)>,
+    pub next: usize,
+}
+
+impl ScriptedDetector {
+    pub fn boxed(script: &[(f64, f64)]) -> Box<dyn dsp::wakeword::WakeWordDetector> {
+        Box::new(Self {
+            script: script
+                .iter()
+                .map(|(a, b)| ((a * 16_000.0) as u64, (b * 16_000.0) as u64))
+                .collect(),
+            next: 0,
+        })
+    }
+}
+
+impl dsp::wakeword::WakeWordDetector for ScriptedDetector {
+    fn process(
+        &mut self,
+        first_sample: u64,
+        _block: &[f32; dsp::BLOCK_16K],
+    ) -> Option<dsp::wakeword::Detection> {
+        let &(start, end) = self.script.get(self.next)?;
+        // Detected with a lag of 0.25 s after the word's end.
+        if first_sample + dsp::BLOCK_16K as u64 >= end + 4000 {
+            self.next += 1;
+            return Some(dsp::wakeword::Detection {
+                start_sample: start,
+                end_sample: end,
+                score: 0.97,
+            });
+        }
+        None
+    }
+    fn reset(&mut self) {}
+    fn max_lag_samples(&self) -> u32 {
+        4000
+    }
+}
