@@ -62,6 +62,12 @@ enum Commands {
         #[arg(long, default_value = "out/run")]
         out: PathBuf,
     },
+    /// Print the Bluetooth capability assertion object (JSON).
+    Capabilities(crate::bluetooth::commands::BluetoothArgs),
+    /// List the Bluetooth device registry and BlueZ's view of each device.
+    Devices(crate::bluetooth::commands::BluetoothArgs),
+    /// Run the AVS Bluetooth interface and the control socket alone (without audio).
+    Bluetooth(crate::bluetooth::commands::BluetoothArgs),
 }
 
 /// Loads `path`, or the built-in default when absent.
@@ -171,5 +177,8 @@ pub fn main() -> ExitCode {
                 Err(e) => fail(format!("{e:#}")),
             }
         }
+        Commands::Capabilities(args) => crate::bluetooth::commands::capabilities(&args),
+        Commands::Devices(args) => crate::bluetooth::commands::devices(&args),
+        Commands::Bluetooth(args) => crate::bluetooth::commands::bluetooth(&args),
     }
 }
