@@ -451,7 +451,7 @@ fn media_control_success_and_failure_over_avrcp() {
     let (mut t, id) = streaming_setup();
     t.mock.op(json!({"op": "add_player", "mac": PHONE}));
     let dev = json!({"device": {"uniqueDeviceId": id}});
-    let mut ok = |t: &mut T, m: &str| {
+    let ok = |t: &mut T, m: &str| {
         t.c.directive(m, dev.clone());
         let e = t.c.event(&format!("MediaControl{m}Succeeded"));
         assert_eq!(payload(&e), &dev);
