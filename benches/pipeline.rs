@@ -55,7 +55,10 @@ fn stages(c: &mut Criterion) {
     g.bench_function("convert i16->f32", |b| {
         b.iter(|| {
             k = (k + 1) % chunks.len();
-            dsp::i16_to_f32(black_box(&sig[k * FRAME_48K..(k + 1) * FRAME_48K]), &mut out);
+            dsp::i16_to_f32(
+                black_box(&sig[k * FRAME_48K..(k + 1) * FRAME_48K]),
+                &mut out,
+            );
         })
     });
 
@@ -112,7 +115,10 @@ fn whole_chain(c: &mut Criterion) {
     let cfg = Config::default();
     let tel = Telemetry::new();
     let mut g = c.benchmark_group("whole chain per 10 ms period");
-    for (name, always) in [("streaming (denoise + resample + encode)", true), ("idle gate", false)] {
+    for (name, always) in [
+        ("streaming (denoise + resample + encode)", true),
+        ("idle gate", false),
+    ] {
         let mut p = Pipeline::new(&cfg, 48_000, None, always).unwrap();
         let (mut tx, mut rx) = rtrb::RingBuffer::<Outbound>::new(4096);
         let mut times = StageTimes::default();

@@ -62,6 +62,12 @@ enum Commands {
         #[arg(long, default_value = "out/run")]
         out: PathBuf,
     },
+    /// Print the Bluetooth capability assertion object (JSON).
+    Capabilities(crate::bluetooth::commands::BluetoothArgs),
+    /// List the Bluetooth device registry and BlueZ's view of each device.
+    Devices(crate::bluetooth::commands::BluetoothArgs),
+    /// Run the AVS Bluetooth interface and the control socket alone (without audio).
+    Bluetooth(crate::bluetooth::commands::BluetoothArgs),
 }
 
 /// Loads `path`, or the built-in default when absent.
@@ -90,6 +96,21 @@ fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
         });
     }
     Ok(cfg)
+}
+
+/// The wake-word detector the config asks for; without one (disabled, or the model or
+/// runtime missing) the engine runs on with the button initiators only, and says why.
+fn detector(cfg: &Config) -> Option<Box<dyn dsp::wakeword::WakeWordDetector>> {
+    if !cfg.wakeword.enabled {
+        return None;
+    }
+    match crate::wakeword::build_detector(&cfg.wakeword) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!("wake word off: {e} (run scripts/setup.sh to install the model)");
+            None
+        }
+    }
 }
 
 fn init_tracing() {
@@ -150,7 +171,8 @@ pub fn main() -> ExitCode {
                 holds: hold,
                 pcm,
             };
-            match crate::simulate::simulate(&args, None) {
+            let det = detector(&args.config);
+            match crate::simulate::simulate(&args, det) {
                 Ok(report) => {
                     print!("{}", crate::simulate::summary(&report, &out));
                     ExitCode::SUCCESS
@@ -163,7 +185,8 @@ pub fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            match crate::run::run(crate::run::RunArgs { config, out }, None) {
+            let det = detector(&config);
+            match crate::run::run(crate::run::RunArgs { config, out }, det) {
                 Ok(table) => {
                     print!("{table}");
                     ExitCode::SUCCESS
@@ -171,5 +194,8 @@ pub fn main() -> ExitCode {
                 Err(e) => fail(format!("{e:#}")),
             }
         }
+        Commands::Capabilities(args) => crate::bluetooth::commands::capabilities(&args),
+        Commands::Devices(args) => crate::bluetooth::commands::devices(&args),
+        Commands::Bluetooth(args) => crate::bluetooth::commands::bluetooth(&args),
     }
 }

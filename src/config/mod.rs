@@ -22,7 +22,7 @@ pub use ama::{
 pub use audio::{
     AudioConfig, DenoiseConfig, GateConfig, OpusConfig, RealtimeConfig, StereoMix, WakeWordInput,
 };
-pub use bluetooth::BluetoothConfig;
+pub use bluetooth::{BluetoothConfig, PairingPolicy};
 pub use control::ControlConfig;
 pub use locate::line_of_key;
 pub use wakeword::{WakeWordConfig, WakeWordPlacement};
