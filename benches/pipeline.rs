@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ama_engine::config::Config;
 use ama_engine::pipeline::{Pipeline, StageTimes};
-use ama_engine::realtime::messages::Outbound;
+use ama_engine::realtime::messages::{Command, Outbound};
 use ama_engine::telemetry::Telemetry;
 use criterion::{criterion_group, criterion_main, Criterion};
 use dsp::codec::{OpusBitrate, OpusEncoder, MAX_PACKET};
@@ -135,6 +135,10 @@ fn whole_chain(c: &mut Criterion) {
                     &mut times,
                 );
                 while rx.pop().is_ok() {}
+                if always && !p.gate().streaming() {
+                    // The utterance limit closed the stream: open the next one.
+                    p.command(Command::Tap, &mut tx, &tel);
+                }
             })
         });
     }

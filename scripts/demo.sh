@@ -21,4 +21,4 @@ $bin run --config config/default.toml --out out/demo
 wait "$phone"
 echo
 echo "The phone received:"
-ls -l out/demo/*.ogg
+ls -l out/demo/
