@@ -406,6 +406,15 @@ impl Snapshot {
             self.detections,
             self.alloc_violations
         );
+        if self.latency.count > 0 {
+            s += &format!(
+                "capture-to-frame-ready latency of live frames: median {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} frames)\n",
+                self.latency.median_ns as f64 / 1e6,
+                self.latency.p99_ns as f64 / 1e6,
+                self.latency.max_ns as f64 / 1e6,
+                self.latency.count
+            );
+        }
         s
     }
 }
