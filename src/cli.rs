@@ -48,6 +48,9 @@ enum Commands {
         /// Press and hold the button from FROM to TO seconds (repeatable).
         #[arg(long, value_parser = crate::simulate::parse_hold)]
         hold: Vec<(f64, f64)>,
+        /// Also write each stream's 16 kHz PCM as handed to the encoder (stream-NNN.wav).
+        #[arg(long)]
+        pcm: bool,
     },
     /// Play the phone's side of AMA against a running engine (TCP or Unix link).
     Phone(crate::ama::phone::cli::PhoneArgs),
@@ -59,6 +62,12 @@ enum Commands {
         #[arg(long, default_value = "out/run")]
         out: PathBuf,
     },
+    /// Print the Bluetooth capability assertion object (JSON).
+    Capabilities(crate::bluetooth::commands::BluetoothArgs),
+    /// List the Bluetooth device registry and BlueZ's view of each device.
+    Devices(crate::bluetooth::commands::BluetoothArgs),
+    /// Run the AVS Bluetooth interface and the control socket alone (without audio).
+    Bluetooth(crate::bluetooth::commands::BluetoothArgs),
 }
 
 /// Loads `path`, or the built-in default when absent.
@@ -131,6 +140,7 @@ pub fn main() -> ExitCode {
             realtime,
             tap_at,
             hold,
+            pcm,
         } => {
             let config = match load(config.as_deref()) {
                 Ok(c) => c,
@@ -144,6 +154,7 @@ pub fn main() -> ExitCode {
                 realtime,
                 taps: tap_at,
                 holds: hold,
+                pcm,
             };
             match crate::simulate::simulate(&args, None) {
                 Ok(report) => {
@@ -166,5 +177,8 @@ pub fn main() -> ExitCode {
                 Err(e) => fail(format!("{e:#}")),
             }
         }
+        Commands::Capabilities(args) => crate::bluetooth::commands::capabilities(&args),
+        Commands::Devices(args) => crate::bluetooth::commands::devices(&args),
+        Commands::Bluetooth(args) => crate::bluetooth::commands::bluetooth(&args),
     }
 }

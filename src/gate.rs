@@ -23,7 +23,7 @@ use rtrb::Producer;
 use crate::audio::pace::now_ns;
 use crate::config::GateConfig;
 use crate::realtime::messages::{
-    Command, EndReason, Initiator, OpusFrame, Outbound, WakeWordIndices, MAX_PACKET,
+    Command, EndReason, Initiator, OpusFrame, Outbound, PcmFrame, WakeWordIndices, MAX_PACKET,
 };
 use crate::telemetry::Telemetry;
 
@@ -82,6 +82,7 @@ pub struct Gate {
     vad: EndOfSpeech,
     frame: [f32; OPUS_FRAME_16K],
     packet: [u8; MAX_PACKET],
+    pcm_tap: Option<Producer<PcmFrame>>,
 }
 
 impl std::fmt::Debug for Gate {
@@ -109,7 +110,13 @@ impl Gate {
             vad: EndOfSpeech::new(p.vad),
             frame: [0.0; OPUS_FRAME_16K],
             packet: [0; MAX_PACKET],
+            pcm_tap: None,
         }
+    }
+
+    /// Also hands the PCM of every encoded frame to `tap`. Not real-time safe.
+    pub fn set_pcm_tap(&mut self, tap: Producer<PcmFrame>) {
+        self.pcm_tap = Some(tap);
     }
 
     /// Absolute 16 kHz samples written so far.
@@ -292,6 +299,12 @@ impl Gate {
             encoded += 1;
         }
         self.stream = Some(s);
+        tel.max_frames_per_block
+            .fetch_max(u64::from(encoded), std::sync::atomic::Ordering::Relaxed);
+        if encoded > 1 {
+            tel.catchup_frames
+                .fetch_add(u64::from(encoded - 1), std::sync::atomic::Ordering::Relaxed);
+        }
         if let Some((end, reason)) = s.end {
             if s.cursor + OPUS_FRAME_16K as u64 > end.min(self.written) && end <= self.written {
                 self.close(reason, out, tel);
@@ -326,6 +339,17 @@ impl Gate {
         }
         let seq = s.seq;
         let first = s.cursor;
+        if let Some(tap) = self.pcm_tap.as_mut() {
+            let mut pcm = PcmFrame {
+                stream: s.id,
+                seq,
+                samples: [0; OPUS_FRAME_16K],
+            };
+            dsp::f32_to_i16(&self.frame, &mut pcm.samples);
+            if tap.push(pcm).is_err() {
+                Telemetry::bump(&tel.dropped);
+            }
+        }
         s.cursor += OPUS_FRAME_16K as u64;
         s.seq = s.seq.wrapping_add(1);
         match self.encoder.encode(&self.frame, &mut self.packet) {
@@ -344,8 +368,11 @@ impl Gate {
                 } else {
                     Telemetry::bump(&tel.frames);
                     // Live frames: the frame ends within the last block written.
-                    if self.written - s.cursor < BLOCK_16K as u64 {
+                    let behind = self.written.saturating_sub(s.cursor);
+                    if behind < BLOCK_16K as u64 {
                         tel.latency.record(now_ns().saturating_sub(capture_ns));
+                    } else if behind >= OPUS_FRAME_16K as u64 {
+                        Telemetry::bump(&tel.backlog_frames);
                     }
                 }
             }

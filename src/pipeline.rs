@@ -123,6 +123,11 @@ impl Pipeline {
         self.rate as usize / 100
     }
 
+    /// Hands the PCM of every encoded frame to `tap` as well. Not real-time safe.
+    pub fn set_pcm_tap(&mut self, tap: rtrb::Producer<crate::realtime::messages::PcmFrame>) {
+        self.gate.set_pcm_tap(tap);
+    }
+
     /// The gate (for inspection).
     pub fn gate(&self) -> &Gate {
         &self.gate

@@ -12,7 +12,7 @@ use rtrb::Consumer;
 use serde::Serialize;
 
 use crate::ogg_opus::OggOpusWriter;
-use crate::realtime::messages::{EndReason, Initiator, Outbound, WakeWordIndices};
+use crate::realtime::messages::{EndReason, Initiator, Outbound, PcmFrame, WakeWordIndices};
 
 /// One recorded stream.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -42,6 +42,7 @@ struct Open {
     rec: StreamRecord,
     writer: OggOpusWriter<BufWriter<File>>,
     next_seq: u32,
+    pcm: Option<hound::WavWriter<BufWriter<File>>>,
 }
 
 /// Writes streams from the ring into `dir`.
@@ -51,6 +52,7 @@ pub struct Recorder {
     pre_skip_16k: usize,
     open: Option<Open>,
     done: Vec<StreamRecord>,
+    pcm: Option<Consumer<PcmFrame>>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -69,7 +71,14 @@ impl Recorder {
             pre_skip_16k,
             open: None,
             done: Vec::new(),
+            pcm: None,
         })
+    }
+
+    /// Also writes `stream-NNN.wav`: the 16 kHz PCM handed to the encoder, from `tap`.
+    pub fn with_pcm(mut self, tap: Consumer<PcmFrame>) -> Self {
+        self.pcm = Some(tap);
+        self
     }
 
     /// Handles one message. Returns false after `SourceEnded`.
@@ -87,6 +96,21 @@ impl Recorder {
                 let out = BufWriter::new(File::create(self.dir.join(&file))?);
                 let writer = OggOpusWriter::new(out, stream, self.pre_skip_16k, 16_000, 20)?;
                 let ratio = u64::from(self.input_rate / 16_000);
+                let pcm = match self.pcm {
+                    Some(_) => Some(
+                        hound::WavWriter::create(
+                            self.dir.join(file.replace(".ogg", ".wav")),
+                            hound::WavSpec {
+                                channels: 1,
+                                sample_rate: 16_000,
+                                bits_per_sample: 16,
+                                sample_format: hound::SampleFormat::Int,
+                            },
+                        )
+                        .map_err(std::io::Error::other)?,
+                    ),
+                    None => None,
+                };
                 self.open = Some(Open {
                     rec: StreamRecord {
                         file,
@@ -104,6 +128,7 @@ impl Recorder {
                     },
                     writer,
                     next_seq: 0,
+                    pcm,
                 });
             }
             Outbound::Frame(f) => {
@@ -111,6 +136,18 @@ impl Recorder {
                     o.rec.missing_frames += f.seq.saturating_sub(o.next_seq);
                     o.next_seq = f.seq + 1;
                     o.writer.push(f.packet())?;
+                    if let (Some(w), Some(tap)) = (o.pcm.as_mut(), self.pcm.as_mut()) {
+                        // The tap carries the same frames in the same order; skip any
+                        // left over from a dropped frame.
+                        while let Ok(p) = tap.pop() {
+                            if p.stream == f.stream && p.seq == f.seq {
+                                for s in p.samples {
+                                    w.write_sample(s).map_err(std::io::Error::other)?;
+                                }
+                                break;
+                            }
+                        }
+                    }
                     o.rec.frames += 1;
                     o.rec.sample_count += dsp::OPUS_FRAME_16K as u64;
                 }
@@ -133,6 +170,9 @@ impl Recorder {
             o.rec.end_reason = reason;
             let mut w = o.writer.finish()?;
             std::io::Write::flush(&mut w)?;
+            if let Some(p) = o.pcm {
+                p.finalize().map_err(std::io::Error::other)?;
+            }
             self.done.push(o.rec);
         }
         Ok(())

@@ -82,6 +82,7 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
             promote: true,
             backpressure: false,
             max_periods,
+            pcm_tap: false,
         },
     )?;
     let stop = rt.stop.clone();

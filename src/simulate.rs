@@ -36,6 +36,8 @@ pub struct SimulateArgs {
     pub taps: Vec<f64>,
     /// Press-and-hold intervals in seconds.
     pub holds: Vec<(f64, f64)>,
+    /// Also write each stream's 16 kHz PCM as handed to the encoder (stream-NNN.wav).
+    pub pcm: bool,
 }
 
 /// Parses `FROM-TO` (seconds) for `--hold`.
@@ -99,6 +101,7 @@ pub fn simulate(
         promote: args.realtime,
         backpressure: !args.realtime,
         max_periods: None,
+        pcm_tap: args.pcm,
     };
     let detector = if args.gate == GateMode::Always {
         None
@@ -109,6 +112,10 @@ pub fn simulate(
     let stop = rt.stop.clone();
     let tel = rt.telemetry.clone();
     let outbound = rt.outbound;
+    let recorder = match rt.pcm {
+        Some(tap) => recorder.with_pcm(tap),
+        None => recorder,
+    };
     let rec = std::thread::Builder::new()
         .name("ama-recorder".into())
         .spawn(move || recorder.drain(outbound, &stop))?;

@@ -204,6 +204,15 @@ pub struct Telemetry {
     pub streams: AtomicU64,
     /// Wake-word detections.
     pub detections: AtomicU64,
+    /// Most frames encoded in one 10 ms block (1 live + catch-up).
+    pub max_frames_per_block: AtomicU64,
+    /// Frames encoded beyond one per block to catch up with a backlog.
+    pub catchup_frames: AtomicU64,
+    /// Frames encoded while the stream was behind live audio by at least a frame (pre-roll
+    /// and wake-word backlog).
+    pub backlog_frames: AtomicU64,
+    /// Periods over budget in which catch-up frames were encoded.
+    pub catchup_overruns: AtomicU64,
     /// Allocations caught in the real-time loop by the allocation guard.
     pub alloc_violations: AtomicU64,
     /// Level of the last period in dBFS (f32 bits).
@@ -236,6 +245,10 @@ impl Telemetry {
             frames: AtomicU64::new(0),
             streams: AtomicU64::new(0),
             detections: AtomicU64::new(0),
+            max_frames_per_block: AtomicU64::new(0),
+            catchup_frames: AtomicU64::new(0),
+            backlog_frames: AtomicU64::new(0),
+            catchup_overruns: AtomicU64::new(0),
             alloc_violations: AtomicU64::new(0),
             level_dbfs: AtomicU32::new((-120.0f32).to_bits()),
             budget_ns: AtomicU64::new(0),
@@ -289,6 +302,10 @@ impl Telemetry {
             frames: self.frames.load(Relaxed),
             streams: self.streams.load(Relaxed),
             detections: self.detections.load(Relaxed),
+            max_frames_per_block: self.max_frames_per_block.load(Relaxed),
+            catchup_frames: self.catchup_frames.load(Relaxed),
+            backlog_frames: self.backlog_frames.load(Relaxed),
+            catchup_overruns: self.catchup_overruns.load(Relaxed),
             alloc_violations: self.alloc_violations.load(Relaxed),
         }
     }
@@ -349,6 +366,10 @@ pub struct Snapshot {
     pub frames: u64,
     pub streams: u64,
     pub detections: u64,
+    pub max_frames_per_block: u64,
+    pub catchup_frames: u64,
+    pub backlog_frames: u64,
+    pub catchup_overruns: u64,
     pub alloc_violations: u64,
 }
 

@@ -144,6 +144,7 @@ impl<S: CaptureSource> FrameLoop<S> {
         let period_start = index * self.buf.len() as u64;
         source.due_commands(period_start, &mut |cmd| pipeline.command(cmd, out, tel));
 
+        let catchup_before = tel.catchup_frames.load(Ordering::Relaxed);
         let mut times = StageTimes::default();
         let mut energy = 0.0f64;
         let mut n = 0u32;
@@ -168,6 +169,9 @@ impl<S: CaptureSource> FrameLoop<S> {
         tel.record(Stage::Period, total);
         if total > self.budget_ns {
             Telemetry::bump(&tel.overruns);
+            if tel.catchup_frames.load(Ordering::Relaxed) > catchup_before {
+                Telemetry::bump(&tel.catchup_overruns);
+            }
         }
         let ms = energy / f64::from(n.max(1));
         tel.set_level_dbfs((10.0 * (ms / (32768.0 * 32768.0) + 1e-12).log10()) as f32);

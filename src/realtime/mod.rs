@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::telemetry::Telemetry;
 use frame_loop::{FrameLoop, LoopExit};
-use messages::{Command, Outbound};
+use messages::{Command, Outbound, PcmFrame};
 use thread::RtStatus;
 
 /// How to run the loop.
@@ -34,6 +34,8 @@ pub struct StartOptions {
     pub backpressure: bool,
     /// Stop after this many periods.
     pub max_periods: Option<u64>,
+    /// Also deliver the PCM of every encoded frame (see [`RtHandle::pcm`]).
+    pub pcm_tap: bool,
 }
 
 /// What the loop reports when it ends.
@@ -53,6 +55,8 @@ pub struct RtHandle {
     pub telemetry: Arc<Telemetry>,
     pub stop: Arc<AtomicBool>,
     pub join: JoinHandle<LoopOutcome>,
+    /// The PCM tap, when asked for.
+    pub pcm: Option<Consumer<PcmFrame>>,
 }
 
 impl std::fmt::Debug for RtHandle {
@@ -78,7 +82,12 @@ pub fn start<S: CaptureSource + 'static>(
     detector: Option<Box<dyn WakeWordDetector>>,
     opts: StartOptions,
 ) -> Result<RtHandle, StartError> {
-    let pipeline = Pipeline::new(cfg, source.rate(), detector, opts.always)?;
+    let mut pipeline = Pipeline::new(cfg, source.rate(), detector, opts.always)?;
+    let pcm = opts.pcm_tap.then(|| {
+        let (tx, rx) = RingBuffer::new(cfg.realtime.outbound_capacity);
+        pipeline.set_pcm_tap(tx);
+        rx
+    });
     let (out_tx, out_rx) = RingBuffer::new(cfg.realtime.outbound_capacity);
     let (cmd_tx, cmd_rx) = RingBuffer::new(cfg.realtime.command_capacity);
     let tel = Arc::new(Telemetry::new());
@@ -110,5 +119,6 @@ pub fn start<S: CaptureSource + 'static>(
         telemetry: tel,
         stop,
         join,
+        pcm,
     })
 }

@@ -1,0 +1,643 @@
+//! The agent's rules as a pure state machine: [`AgentCore::handle`] takes one [`Input`]
+//! (a directive, a stack event, a call result, a timer) and returns the [`Action`]s to take
+//! (events to send, stack calls to make, timers to start). It does no I/O except persisting the
+//! registry, so every rule is testable without BlueZ.
+//!
+//! **Guarantees** (bluetooth-reference.md): pair/unpair/connect/disconnect succeed only on the
+//! confirming stack event, never on the call's return; every such operation fails after the
+//! operation timeout; a connect or disconnect nobody asked for is reported once with requester
+//! DEVICE; at most one A2DP-family device stays connected; StreamingEnded comes before the
+//! disconnect event of a device that was streaming. Each directive is handled at once, whatever
+//! else is pending.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::bluetooth::model::{
+    DeviceCategory, DeviceId, DeviceIdName, Event, EventV2, InterfaceVersion, MediaAction,
+    ProfileKind, ReceivedDirective, Requester, RequesterDevices, StreamingDevice, StreamingPayload,
+    StreamingState,
+};
+use crate::bluetooth::registry::Registry;
+use crate::bluetooth::streaming::{StreamTracker, StreamingTransition};
+
+use super::backend::{BackendError, BackendEvent, DeviceInfo};
+use super::output::{build_context, to_v1, ContextDevice, OutEvent};
+
+/// Settings of the rules.
+#[derive(Debug, Clone)]
+pub struct AgentSettings {
+    pub version: InterfaceVersion,
+    /// Our friendlyName; empty to use the adapter alias.
+    pub friendly_name: String,
+    /// Timeout of each operation, call plus confirmation (reference: 45 s).
+    pub op_timeout: Duration,
+    /// ConnectByProfile tries at most this many most recent matches (reference: 2).
+    pub profile_attempts: usize,
+}
+
+/// One input to the rules.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Directive(ReceivedDirective),
+    Backend(BackendEvent),
+    /// The stack's view at start: the adapter alias and every device.
+    Snapshot {
+        alias: String,
+        devices: Vec<DeviceInfo>,
+    },
+    /// A call made with `token` returned.
+    CallDone {
+        token: u64,
+        result: Result<(), BackendError>,
+    },
+    /// The timer started with `token` fired.
+    Timer {
+        token: u64,
+    },
+}
+
+/// A stack call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendCall {
+    StartScan,
+    StopScan,
+    SetDiscoverable { on: bool, timeout_s: u32 },
+    Pair(String),
+    Remove(String),
+    Connect(String),
+    Disconnect(String),
+    Media(String, MediaAction),
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Send this event to every client.
+    Emit(OutEvent),
+    /// Make this call; report its result as `Input::CallDone` when `token` is given.
+    Call {
+        token: Option<u64>,
+        call: BackendCall,
+    },
+    /// Feed `Input::Timer { token }` after `after`.
+    Timer { token: u64, after: Duration },
+}
+
+/// Counters, readable through the control socket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AgentStats {
+    pub directives: u64,
+    pub events: u64,
+    pub failed_events: u64,
+    pub calls: u64,
+    pub timeouts: u64,
+    pub pending: u64,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Dev {
+    pub info: DeviceInfo,
+    pub stream: StreamTracker,
+    pub stream_profile: Option<ProfileKind>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum ConnectOrigin {
+    Directive,
+    Profile {
+        profile_name: String,
+        rest: Vec<String>,
+    },
+    AfterPair,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum DisconnectOrigin {
+    Directive,
+    Unpair,
+    Rule,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum PendingKind {
+    Pair,
+    Connect(ConnectOrigin),
+    Disconnect(DisconnectOrigin),
+    Remove,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Pending {
+    pub mac: String,
+    pub id: String,
+    pub kind: PendingKind,
+}
+
+/// Calls whose return is their outcome (no property confirms them).
+#[derive(Debug, Clone)]
+pub(super) enum SimpleCall {
+    Scan,
+    Discoverable,
+    Media { action: MediaAction, id: String },
+}
+
+/// The rules' state.
+#[derive(Debug)]
+pub struct AgentCore {
+    pub(super) settings: AgentSettings,
+    pub(super) registry: Registry,
+    pub(super) alias: String,
+    pub(super) devices: HashMap<String, Dev>,
+    /// MACs in the order they were first seen (scan report order).
+    pub(super) seen: Vec<String>,
+    pub(super) scanning: bool,
+    pub(super) discoverable: bool,
+    pub(super) resume_scan_after_pair: bool,
+    pub(super) pending: HashMap<u64, Pending>,
+    pub(super) simple: HashMap<u64, SimpleCall>,
+    next_token: u64,
+    pub(super) stats: AgentStats,
+}
+
+impl AgentCore {
+    /// New rules over `registry`.
+    pub fn new(settings: AgentSettings, registry: Registry) -> Self {
+        Self {
+            settings,
+            registry,
+            alias: String::new(),
+            devices: HashMap::new(),
+            seen: Vec::new(),
+            scanning: false,
+            discoverable: false,
+            resume_scan_after_pair: false,
+            pending: HashMap::new(),
+            simple: HashMap::new(),
+            next_token: 1,
+            stats: AgentStats::default(),
+        }
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> AgentStats {
+        AgentStats {
+            pending: (self.pending.len() + self.simple.len()) as u64,
+            ..self.stats
+        }
+    }
+
+    /// The registry (for `devices`).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Whether the pairing agent should accept a peer's pairing request now: while
+    /// discoverable or while a PairDevices directive runs.
+    pub fn pairing_window_open(&self) -> bool {
+        self.discoverable
+            || self
+                .pending
+                .values()
+                .any(|p| matches!(p.kind, PendingKind::Pair))
+    }
+
+    /// The context as it is now.
+    pub fn context(&self) -> crate::bluetooth::model::ContextObject {
+        let devices: Vec<ContextDevice> = self
+            .registry
+            .records()
+            .iter()
+            .filter_map(|r| {
+                let d = self.devices.get(&r.mac)?;
+                d.info.paired.then(|| ContextDevice {
+                    id: r.unique_device_id.clone(),
+                    name: d.info.name.clone(),
+                    category: r.category,
+                    profiles: d.info.profiles.clone(),
+                    connected: d.info.connected,
+                    streaming: d.stream_profile.map(|p| (p, d.stream.state())),
+                })
+            })
+            .collect();
+        build_context(self.settings.version, self.friendly_name(), &devices)
+    }
+
+    fn friendly_name(&self) -> &str {
+        if self.settings.friendly_name.is_empty() {
+            &self.alias
+        } else {
+            &self.settings.friendly_name
+        }
+    }
+
+    /// Applies one input; returns what to do.
+    pub fn handle(&mut self, input: Input) -> Vec<Action> {
+        let mut out = Vec::new();
+        match input {
+            Input::Directive(d) => {
+                self.stats.directives += 1;
+                self.on_directive(d, &mut out);
+            }
+            Input::Backend(ev) => self.on_backend(ev, &mut out),
+            Input::Snapshot { alias, devices } => {
+                self.alias = alias;
+                for info in devices {
+                    self.upsert(info, true);
+                }
+            }
+            Input::CallDone { token, result } => self.on_call_done(token, result, &mut out),
+            Input::Timer { token } => {
+                if let Some(p) = self.pending.remove(&token) {
+                    self.stats.timeouts += 1;
+                    let err = BackendError::new(
+                        super::backend::BackendErrorKind::Timeout,
+                        "no confirmation from the stack in time",
+                    );
+                    self.fail(p, err, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    // ----- helpers shared with directives.rs -----
+
+    pub(super) fn token(&mut self) -> u64 {
+        let t = self.next_token;
+        self.next_token += 1;
+        t
+    }
+
+    pub(super) fn call(&mut self, token: Option<u64>, call: BackendCall, out: &mut Vec<Action>) {
+        self.stats.calls += 1;
+        out.push(Action::Call { token, call });
+    }
+
+    /// Starts a confirmation-based operation: the call and its deadline.
+    pub(super) fn start(&mut self, p: Pending, call: BackendCall, out: &mut Vec<Action>) {
+        let token = self.token();
+        self.pending.insert(token, p);
+        self.call(Some(token), call, out);
+        out.push(Action::Timer {
+            token,
+            after: self.settings.op_timeout,
+        });
+    }
+
+    pub(super) fn start_simple(&mut self, s: SimpleCall, call: BackendCall, out: &mut Vec<Action>) {
+        let token = self.token();
+        self.simple.insert(token, s);
+        self.call(Some(token), call, out);
+    }
+
+    pub(super) fn name_of_id(&self, id: &str) -> String {
+        self.registry
+            .by_id(id)
+            .and_then(|r| self.devices.get(&r.mac))
+            .map(|d| d.info.name.clone())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn id_of_mac(&mut self, mac: &str) -> String {
+        match self.registry.id_for_mac(mac) {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::warn!("bluetooth registry: {e}");
+                self.registry
+                    .by_mac(mac)
+                    .map(|r| r.unique_device_id.clone())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    pub(super) fn category_of_mac(&self, mac: &str) -> DeviceCategory {
+        self.registry
+            .by_mac(mac)
+            .map(|r| r.category)
+            .unwrap_or_default()
+    }
+
+    pub(super) fn touch(&mut self, id: &str) {
+        if let Err(e) = self.registry.touch(id) {
+            tracing::warn!("bluetooth registry: {e}");
+        }
+    }
+
+    pub(super) fn dn(&self, id: &str) -> DeviceIdName {
+        DeviceIdName {
+            unique_device_id: id.to_owned(),
+            friendly_name: self.name_of_id(id),
+        }
+    }
+
+    /// Sends a 2.0 event (converted to 1.0 when the engine asserts 1.0), with the context of
+    /// the current state when the event carries it.
+    pub(super) fn emit(&mut self, ev: EventV2, out: &mut Vec<Action>) {
+        let failed = ev.name().ends_with("Failed");
+        let events: Vec<Event> = match self.settings.version {
+            InterfaceVersion::V2 => vec![Event::V2(ev)],
+            InterfaceVersion::V1 => {
+                let name_of = |id: &str| self.name_of_id(id);
+                to_v1(ev, &name_of).into_iter().map(Event::V1).collect()
+            }
+        };
+        for event in events {
+            self.stats.events += 1;
+            if failed {
+                self.stats.failed_events += 1;
+            }
+            let context = event.carries_context().then(|| self.context());
+            out.push(Action::Emit(OutEvent {
+                event,
+                message_id: uuid::Uuid::new_v4().to_string(),
+                context,
+            }));
+        }
+    }
+
+    // ----- stack events -----
+
+    fn upsert(&mut self, info: DeviceInfo, full: bool) -> bool {
+        let mac = info.mac.clone();
+        let _ = self.id_of_mac(&mac);
+        match self.devices.get_mut(&mac) {
+            Some(d) => {
+                let changed = d.info.name != info.name && !info.name.is_empty();
+                if !info.name.is_empty() {
+                    d.info.name = info.name;
+                }
+                if info.class.is_some() {
+                    d.info.class = info.class;
+                }
+                if info.vendor_product.is_some() {
+                    d.info.vendor_product = info.vendor_product;
+                }
+                if !info.profiles.is_empty() {
+                    d.info.profiles = info.profiles;
+                }
+                if full {
+                    d.info.paired = info.paired;
+                    d.info.connected = info.connected;
+                }
+                changed
+            }
+            None => {
+                self.seen.push(mac.clone());
+                self.devices.insert(
+                    mac,
+                    Dev {
+                        info,
+                        stream: StreamTracker::default(),
+                        stream_profile: None,
+                    },
+                );
+                true
+            }
+        }
+    }
+
+    fn find_pending(&self, mac: &str, pred: impl Fn(&PendingKind) -> bool) -> Option<u64> {
+        let mut v: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.mac == mac && pred(&p.kind))
+            .map(|(t, _)| *t)
+            .collect();
+        v.sort_unstable();
+        v.first().copied()
+    }
+
+    fn on_backend(&mut self, ev: BackendEvent, out: &mut Vec<Action>) {
+        match ev {
+            BackendEvent::DeviceUpdated(info) => {
+                let mac = info.mac.clone();
+                let changed = self.upsert(info, false);
+                let unpaired = self.devices.get(&mac).is_some_and(|d| !d.info.paired);
+                if changed && unpaired && self.scanning {
+                    self.report(true, out);
+                }
+            }
+            BackendEvent::DeviceRemoved { mac } => {
+                if let Some(t) = self.find_pending(&mac, |k| matches!(k, PendingKind::Remove)) {
+                    if let Some(p) = self.pending.remove(&t) {
+                        self.succeed(p, out);
+                    }
+                }
+                let was_unpaired = self.devices.remove(&mac).is_some_and(|d| !d.info.paired);
+                self.seen.retain(|m| *m != mac);
+                if was_unpaired && self.scanning {
+                    self.report(true, out);
+                }
+            }
+            BackendEvent::Paired { mac, paired } => {
+                let Some(d) = self.devices.get_mut(&mac) else {
+                    return;
+                };
+                let prev = std::mem::replace(&mut d.info.paired, paired);
+                let want = |k: &PendingKind| {
+                    if paired {
+                        matches!(k, PendingKind::Pair)
+                    } else {
+                        matches!(k, PendingKind::Remove)
+                    }
+                };
+                if let Some(t) = self.find_pending(&mac, want) {
+                    if let Some(p) = self.pending.remove(&t) {
+                        self.succeed(p, out);
+                    }
+                }
+                if prev != paired && self.scanning {
+                    self.report(true, out);
+                }
+            }
+            BackendEvent::Connected { mac, connected } => {
+                if connected {
+                    self.on_connected(mac, out);
+                } else {
+                    self.on_disconnected(mac, out);
+                }
+            }
+            BackendEvent::Discovering(on) => {
+                if !on && self.scanning {
+                    self.scanning = false;
+                    self.report(false, out);
+                }
+            }
+            BackendEvent::Discoverable(on) => self.discoverable = on,
+            BackendEvent::Transport {
+                mac,
+                peer_profile,
+                state,
+            } => {
+                let Some(d) = self.devices.get_mut(&mac) else {
+                    return;
+                };
+                d.stream_profile = Some(peer_profile);
+                let tr = d.stream.on_transport(state);
+                self.streaming_event(&mac, tr, out);
+            }
+            BackendEvent::TransportRemoved { mac } => {
+                let Some(d) = self.devices.get_mut(&mac) else {
+                    return;
+                };
+                let tr = d.stream.on_transport_removed();
+                self.streaming_event(&mac, tr, out);
+            }
+        }
+    }
+
+    fn streaming_event(
+        &mut self,
+        mac: &str,
+        tr: Option<StreamingTransition>,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(tr) = tr else { return };
+        let id = self.id_of_mac(mac);
+        let profile = self
+            .devices
+            .get(mac)
+            .and_then(|d| d.stream_profile)
+            .unwrap_or(ProfileKind::A2dpSource);
+        let payload = StreamingPayload {
+            device: StreamingDevice {
+                unique_device_id: id,
+                profile_name: profile.wire_name(self.settings.version).to_owned(),
+            },
+        };
+        let ev = match tr {
+            StreamingTransition::Started => EventV2::StreamingStarted(payload),
+            StreamingTransition::Ended => EventV2::StreamingEnded(payload),
+        };
+        self.emit(ev, out);
+    }
+
+    fn on_connected(&mut self, mac: String, out: &mut Vec<Action>) {
+        let prev = match self.devices.get_mut(&mac) {
+            Some(d) => std::mem::replace(&mut d.info.connected, true),
+            None => {
+                self.upsert(
+                    DeviceInfo {
+                        mac: mac.clone(),
+                        connected: true,
+                        paired: true,
+                        ..DeviceInfo::default()
+                    },
+                    true,
+                );
+                false
+            }
+        };
+        let id = self.id_of_mac(&mac);
+        if let Some(t) = self.find_pending(&mac, |k| matches!(k, PendingKind::Connect(_))) {
+            if let Some(p) = self.pending.remove(&t) {
+                self.succeed(p, out);
+            }
+        } else if !prev {
+            self.touch(&id);
+            let ev = EventV2::ConnectByDeviceIdsSucceeded(RequesterDevices {
+                devices: vec![self.dn(&id)],
+                requester: Requester::Device,
+            });
+            self.emit(ev, out);
+        }
+        if !prev {
+            self.apply_connection_rule(&mac, out);
+        }
+    }
+
+    /// At most one A2DP-family device connected: disconnect the others (requester DEVICE).
+    fn apply_connection_rule(&mut self, mac: &str, out: &mut Vec<Action>) {
+        if !self.category_of_mac(mac).is_a2dp_family() {
+            return;
+        }
+        let mut others: Vec<String> = self
+            .devices
+            .iter()
+            .filter(|(m, d)| *m != mac && d.info.connected)
+            .map(|(m, _)| m.clone())
+            .filter(|m| self.category_of_mac(m).is_a2dp_family())
+            .collect();
+        others.sort();
+        for other in others {
+            if self
+                .find_pending(&other, |k| matches!(k, PendingKind::Disconnect(_)))
+                .is_some()
+            {
+                continue;
+            }
+            let id = self.id_of_mac(&other);
+            self.start(
+                Pending {
+                    mac: other.clone(),
+                    id,
+                    kind: PendingKind::Disconnect(DisconnectOrigin::Rule),
+                },
+                BackendCall::Disconnect(other),
+                out,
+            );
+        }
+    }
+
+    fn on_disconnected(&mut self, mac: String, out: &mut Vec<Action>) {
+        let Some(d) = self.devices.get_mut(&mac) else {
+            return;
+        };
+        // StreamingEnded first, while the device is still connected in the context.
+        let tr = d
+            .stream
+            .on_transport(crate::bluetooth::streaming::TransportState::Idle);
+        self.streaming_event(&mac, tr, out);
+        let Some(d) = self.devices.get_mut(&mac) else {
+            return;
+        };
+        d.stream.on_disconnect();
+        let prev = std::mem::replace(&mut d.info.connected, false);
+        let id = self.id_of_mac(&mac);
+        if let Some(t) = self.find_pending(&mac, |k| matches!(k, PendingKind::Disconnect(_))) {
+            if let Some(p) = self.pending.remove(&t) {
+                self.succeed(p, out);
+            }
+        } else if prev {
+            let ev = EventV2::DisconnectDevicesSucceeded(RequesterDevices {
+                devices: vec![self.dn(&id)],
+                requester: Requester::Device,
+            });
+            self.emit(ev, out);
+        }
+    }
+
+    fn on_call_done(
+        &mut self,
+        token: u64,
+        result: Result<(), BackendError>,
+        out: &mut Vec<Action>,
+    ) {
+        if let Some(s) = self.simple.remove(&token) {
+            self.simple_done(s, result, out);
+            return;
+        }
+        let Err(e) = result else {
+            // Success waits for the confirming property change (or the timer).
+            return;
+        };
+        if let Some(p) = self.pending.remove(&token) {
+            self.fail(p, e, out);
+        }
+    }
+
+    pub(super) fn device_id_payload(id: &str) -> DeviceId {
+        DeviceId {
+            unique_device_id: id.to_owned(),
+        }
+    }
+
+    pub(super) fn streaming_state_of(&self, mac: &str) -> StreamingState {
+        self.devices
+            .get(mac)
+            .map(|d| d.stream.state())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,20 @@
+//! The Bluetooth capability agent: directive -> stack action -> event.
+//!
+//! [`core::AgentCore`] holds the rules as a pure state machine; [`driver::run`] runs it over any
+//! [`backend::BluetoothBackend`], making calls concurrently so that each directive is handled
+//! while others are pending. Nothing here touches the real-time audio thread.
+
+pub mod backend;
+pub mod core;
+mod directives;
+pub mod driver;
+pub mod output;
+
+pub use backend::{BackendError, BackendErrorKind, BackendEvent, BluetoothBackend, DeviceInfo};
+pub use core::{Action, AgentCore, AgentSettings, AgentStats, BackendCall, Input};
+pub use directives::truncate_mac;
+pub use driver::{AgentHandle, AgentRequest};
+pub use output::OutEvent;
+
+#[cfg(test)]
+mod tests;

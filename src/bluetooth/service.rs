@@ -1,0 +1,45 @@
+//! Running the whole Bluetooth interface: BlueZ backend, agent, pairing agent, control socket.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::agent::{driver, AgentCore, AgentSettings};
+use super::bluez::{pairing, BluezBackend};
+use super::error::BluetoothError;
+use super::registry::Registry;
+use crate::config::Config;
+use crate::realtime::messages::Command;
+
+/// Runs the Bluetooth interface and the control socket until the control socket fails.
+/// Button commands from control clients are sent on `commands`. Call from the engine's tokio
+/// runtime; never touches the real-time thread.
+pub async fn serve(
+    cfg: Arc<Config>,
+    commands: mpsc::Sender<Command>,
+) -> Result<(), BluetoothError> {
+    let bt = &cfg.bluetooth;
+    let (registry, err) = Registry::open_or_recover(&bt.registry_path());
+    if let Some(e) = err {
+        tracing::warn!("device registry moved aside, starting empty: {e}");
+    }
+    let (backend, events) = BluezBackend::connect(bt).await?;
+    let settings = AgentSettings {
+        version: bt.version(),
+        friendly_name: bt.friendly_name.clone(),
+        op_timeout: Duration::from_secs(bt.operation_timeout_s),
+        profile_attempts: bt.connect_by_profile_attempts as usize,
+    };
+    let core = AgentCore::new(settings, registry);
+    let (handle, _task) = driver::spawn(core, backend.clone(), events);
+    let _pairing = pairing::start(&backend, bt.pairing_policy, handle.pairing_window()).await?;
+    let listener = crate::control::bind(&cfg.control.path)?;
+    tracing::info!(
+        "Bluetooth interface {} on {}; control socket {}",
+        bt.version().as_str(),
+        backend.adapter().name(),
+        cfg.control.path.display()
+    );
+    crate::control::serve(&cfg.control, listener, handle, commands, bt.version()).await
+}

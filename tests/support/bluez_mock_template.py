@@ -1,0 +1,80 @@
+'''python-dbusmock's bluez5 template with the fixes and hooks the engine's tests need.
+
+Loaded as a template file by bluez_mock.py. Everything comes from the upstream bluez5 template
+(adapters, devices, pairing, agents) except:
+- Device1.Connect/Disconnect keep the Connected *property* in step with the signal (upstream
+  keeps a Python attribute only, so a later Get("Connected") disagrees);
+- Adapter1.StartDiscovery/StopDiscovery only toggle Discovering (upstream also toggles
+  Discoverable whenever a discovery filter is set, which bluer always sets);
+- failures can be injected per device (or "adapter") and method with SetFailure.
+'''
+
+from pathlib import Path
+
+import dbus
+
+from dbusmock.templates import bluez5 as _base
+from dbusmock.templates.bluez5 import *  # noqa: F401,F403  (AddAdapter, AddDevice, PairDevice, ...)
+
+_FAILURES = {}
+
+
+def _check(key, method):
+    err = _FAILURES.get((str(key), str(method)))
+    if err:
+        raise dbus.exceptions.DBusException(f'injected failure of {method}', name=err)
+
+
+def _set_props(obj, iface, props):
+    obj.props[iface].update(props)
+    obj.EmitSignal(dbus.PROPERTIES_IFACE, 'PropertiesChanged', 'sa{sv}as', [iface, props, []])
+
+
+def _connect(device):
+    props = device.props[DEVICE_IFACE]
+    _check(props['Address'], 'Connect')
+    if props['Connected']:
+        raise dbus.exceptions.DBusException('Already Connected', name='org.bluez.Error.AlreadyConnected')
+    _set_props(device, DEVICE_IFACE, {'Connected': dbus.Boolean(True, variant_level=1)})
+
+
+def _disconnect(device):
+    props = device.props[DEVICE_IFACE]
+    _check(props['Address'], 'Disconnect')
+    if not props['Connected']:
+        raise dbus.exceptions.DBusException('Not Connected', name='org.bluez.Error.NotConnected')
+    _set_props(device, DEVICE_IFACE, {'Connected': dbus.Boolean(False, variant_level=1)})
+
+
+def _pair(device):
+    props = device.props[DEVICE_IFACE]
+    _check(props['Address'], 'Pair')
+    if props['Paired']:
+        raise dbus.exceptions.DBusException('Device already paired', name='org.bluez.Error.AlreadyExists')
+    device.PairDevice(Path(props['Adapter']).name, props['Address'], _base.MOCK_PHONE_CLASS)
+
+
+def _start_discovery(adapter):
+    _check('adapter', 'StartDiscovery')
+    _set_props(adapter, ADAPTER_IFACE, {'Discovering': dbus.Boolean(True, variant_level=1)})
+
+
+def _stop_discovery(adapter):
+    _set_props(adapter, ADAPTER_IFACE, {'Discovering': dbus.Boolean(False, variant_level=1)})
+
+
+_base.Connect = _connect
+_base.Disconnect = _disconnect
+_base.Pair = _pair
+_base.StartDiscovery = _start_discovery
+_base.StopDiscovery = _stop_discovery
+
+
+@dbus.service.method(BLUEZ_MOCK_IFACE, in_signature='sss', out_signature='')
+def SetFailure(_self, key, method, error_name):
+    '''Makes `method` on device `key` (its address, or "adapter") fail with `error_name`;
+    an empty error name clears the failure.'''
+    if error_name:
+        _FAILURES[(str(key), str(method))] = str(error_name)
+    else:
+        _FAILURES.pop((str(key), str(method)), None)
