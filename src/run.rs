@@ -91,54 +91,28 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     }
     let done = Arc::new(AtomicBool::new(false));
     let status = spawn_status(rt.telemetry.clone(), done.clone());
+    let recorder = Recorder::new(&args.out, cfg.audio.rate, lookahead)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
     let outbound = rt.outbound;
-    let rt_join = rt.join;
-    let join_rt = move || {
-        rt_join
-            .join()
-            .map_err(|_| anyhow::anyhow!("the real-time thread panicked"))
-    };
-    let (streams, ama_stats, outcome) = if cfg.ama.link_kind() != crate::config::AmaLink::None {
-        // [ama] link: the AMA sender serves the phone and sends the streams (issue 4).
-        let h = crate::ama::engine::spawn_link(
-            Arc::new(cfg.clone()),
-            outbound,
-            rt.commands,
-            stop.clone(),
-        )?;
-        let outcome = join_rt()?;
-        stop.store(true, Ordering::Relaxed);
-        let stats = h
-            .join()
-            .map_err(|_| anyhow::anyhow!("the AMA link thread panicked"))??;
-        (Vec::new(), Some(stats), outcome)
-    } else {
-        let recorder = Recorder::new(&args.out, cfg.audio.rate, lookahead)
-            .with_context(|| format!("cannot create {}", args.out.display()))?;
-        let rec_stop = stop.clone();
-        let rec = std::thread::spawn(move || recorder.drain(outbound, &rec_stop));
-        let outcome = join_rt()?;
-        stop.store(true, Ordering::Relaxed);
-        let streams = rec
-            .join()
-            .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))??;
-        (streams, None, outcome)
-    };
+    let rec_stop = stop.clone();
+    let rec = std::thread::spawn(move || recorder.drain(outbound, &rec_stop));
+    let outcome = rt
+        .join
+        .join()
+        .map_err(|_| anyhow::anyhow!("the real-time thread panicked"))?;
+    stop.store(true, Ordering::Relaxed);
+    let streams = rec
+        .join()
+        .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))??;
     done.store(true, Ordering::Relaxed);
     let _ = status.join();
     let snap = rt.telemetry.snapshot();
-    let mut text = match ama_stats {
-        Some(a) => format!(
-            "AMA link {}: {} stream(s) started, {} Opus frames sent in {} voice frames; real-time: {:?}\n",
-            cfg.ama.link, a.streams_started, a.opus_frames_out, a.voice_frames_out, outcome.status
-        ),
-        None => format!(
-            "{} stream(s) written to {}; real-time: {:?}\n",
-            streams.len(),
-            args.out.display(),
-            outcome.status
-        ),
-    };
+    let mut text = format!(
+        "{} stream(s) written to {}; real-time: {:?}\n",
+        streams.len(),
+        args.out.display(),
+        outcome.status
+    );
     for s in &streams {
         text += &format!(
             "  {} {:?} {} frames, end {:?}\n",

@@ -9,7 +9,6 @@
 //! - `sender`: the tokio task that drains the real-time ring and runs the session on a link;
 //! - `phone`: the phone-side test tool.
 
-pub mod engine;
 pub mod envelope;
 pub mod link;
 pub mod phone;
