@@ -98,6 +98,21 @@ fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
     Ok(cfg)
 }
 
+/// The wake-word detector the config asks for; without one (disabled, or the model or
+/// runtime missing) the engine runs on with the button initiators only, and says why.
+fn detector(cfg: &Config) -> Option<Box<dyn dsp::wakeword::WakeWordDetector>> {
+    if !cfg.wakeword.enabled {
+        return None;
+    }
+    match crate::wakeword::build_detector(&cfg.wakeword) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!("wake word off: {e} (run scripts/setup.sh to install the model)");
+            None
+        }
+    }
+}
+
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AMA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -156,7 +171,8 @@ pub fn main() -> ExitCode {
                 holds: hold,
                 pcm,
             };
-            match crate::simulate::simulate(&args, None) {
+            let det = detector(&args.config);
+            match crate::simulate::simulate(&args, det) {
                 Ok(report) => {
                     print!("{}", crate::simulate::summary(&report, &out));
                     ExitCode::SUCCESS
@@ -169,7 +185,8 @@ pub fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            match crate::run::run(crate::run::RunArgs { config, out }, None) {
+            let det = detector(&config);
+            match crate::run::run(crate::run::RunArgs { config, out }, det) {
                 Ok(table) => {
                     print!("{table}");
                     ExitCode::SUCCESS

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 pub mod gate;
+pub mod link_runtime;
 pub mod ogg_opus;
 pub mod pipeline;
 pub mod realtime;

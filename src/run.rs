@@ -91,34 +91,41 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     }
     let done = Arc::new(AtomicBool::new(false));
     let status = spawn_status(rt.telemetry.clone(), done.clone());
-    let recorder = Recorder::new(&args.out, cfg.audio.rate, lookahead)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let outbound = rt.outbound;
-    let rec_stop = stop.clone();
-    let rec = std::thread::spawn(move || recorder.drain(outbound, &rec_stop));
-    let outcome = rt
-        .join
-        .join()
-        .map_err(|_| anyhow::anyhow!("the real-time thread panicked"))?;
-    stop.store(true, Ordering::Relaxed);
-    let streams = rec
-        .join()
-        .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))??;
+    let mut text = String::new();
+    let outcome = if cfg.ama.link.trim() == "none" {
+        // No AMA link: what would be sent goes to Ogg Opus files.
+        let recorder = Recorder::new(&args.out, cfg.audio.rate, lookahead)
+            .with_context(|| format!("cannot create {}", args.out.display()))?;
+        let outbound = rt.outbound;
+        let rec_stop = stop.clone();
+        let rec = std::thread::spawn(move || recorder.drain(outbound, &rec_stop));
+        let outcome = rt
+            .join
+            .join()
+            .map_err(|_| anyhow::anyhow!("the real-time thread panicked"))?;
+        stop.store(true, Ordering::Relaxed);
+        let streams = rec
+            .join()
+            .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))??;
+        text += &format!(
+            "{} stream(s) written to {}\n",
+            streams.len(),
+            args.out.display()
+        );
+        for s in &streams {
+            text += &format!(
+                "  {} {:?} {} frames, end {:?}\n",
+                s.file, s.initiator, s.frames, s.end_reason
+            );
+        }
+        outcome
+    } else {
+        crate::link_runtime::serve_ama(cfg, rt.outbound, rt.commands, &stop, rt.join)?
+    };
     done.store(true, Ordering::Relaxed);
     let _ = status.join();
     let snap = rt.telemetry.snapshot();
-    let mut text = format!(
-        "{} stream(s) written to {}; real-time: {:?}\n",
-        streams.len(),
-        args.out.display(),
-        outcome.status
-    );
-    for s in &streams {
-        text += &format!(
-            "  {} {:?} {} frames, end {:?}\n",
-            s.file, s.initiator, s.frames, s.end_reason
-        );
-    }
+    text = format!("real-time: {:?}\n{text}", outcome.status);
     text += &snap.table();
     outcome.exit.context("capture failed")?;
     Ok(text)
