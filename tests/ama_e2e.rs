@@ -188,8 +188,13 @@ async fn a_busy_phone_gets_no_audio_and_the_stream_is_ended() {
     assert_eq!(report.busy_answers, 1);
     assert!(report.utterances.is_empty());
     assert_eq!(rig.stream(1).unwrap().ended, Some(EndReason::Stop));
-    assert_eq!(rig.stats.borrow().voice_frames_out, 0);
-    assert_eq!(rig.stats.borrow().streams_refused, 1);
+    let mut stats = rig.stats.clone();
+    let st = *tokio::time::timeout(LIMIT, stats.wait_for(|s| s.streams_refused >= 1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(st.voice_frames_out, 0);
+    assert_eq!(st.streams_refused, 1);
     rig.stop().await.unwrap();
 }
 
@@ -247,7 +252,11 @@ async fn keep_alives_both_ways_and_a_silent_phone_is_dropped() {
     let dead = phone::run(o).await.unwrap();
     assert!(dead.closed_by_accessory);
     assert!(dead.keepalives_received >= 1);
-    assert!(rig.stats.borrow().links_dead >= 1);
+    let mut stats = rig.stats.clone();
+    tokio::time::timeout(LIMIT, stats.wait_for(|s| s.links_dead >= 1))
+        .await
+        .unwrap()
+        .unwrap();
     rig.stop().await.unwrap();
 }
 
@@ -257,4 +266,60 @@ async fn source_end_stops_the_sender() {
     rig.triggers.send(Trigger::SourceEnded).await.unwrap();
     let res = tokio::time::timeout(LIMIT, rig.server).await.unwrap();
     assert!(res.unwrap().is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bytes_are_counted_and_the_link_keeps_working() {
+    use ama_engine::ama::envelope;
+    use ama_engine::ama::proto::{
+        control_envelope::Payload, response, Command as C, GetDeviceInformation,
+    };
+    use ama_engine::ama::transport::{
+        encode_control, encode_envelope, Decoder, Frame, VersionPacket,
+    };
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let rig = start(|_| {}, FAST).await;
+    let mut s = tokio::net::TcpStream::connect(rig.addr.trim_start_matches("tcp://"))
+        .await
+        .unwrap();
+    let mut v = [0u8; 20];
+    s.read_exact(&mut v).await.unwrap();
+    VersionPacket::decode(&v).unwrap();
+    let mut bytes = vec![0xDE, 0xAD, 0xBE, 0xEF]; // garbage: bad header, resync
+    bytes.extend([0x11, 0x00, 0x01, 0x00]); // a frame on stream 2
+    encode_control(&[0xFF, 0xFF, 0xFF, 0xFF], &mut bytes); // not a protobuf
+    encode_envelope(
+        &envelope::request(
+            C::GetDeviceInformation,
+            Payload::GetDeviceInformation(GetDeviceInformation { device_id: 0 }),
+        ),
+        &mut bytes,
+    );
+    s.write_all(&bytes).await.unwrap();
+    let mut d = Decoder::default();
+    let mut buf = [0u8; 1024];
+    let reply = loop {
+        let n = tokio::time::timeout(LIMIT, s.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "the engine closed the link");
+        d.push(&buf[..n]);
+        if let Some(Ok(Frame::Control(b))) = d.next_frame() {
+            break envelope::decode(&b).unwrap();
+        }
+    };
+    let r = envelope::response_of(&reply).unwrap();
+    assert!(matches!(
+        r.payload,
+        Some(response::Payload::DeviceInformation(_))
+    ));
+    let mut stats = rig.stats.clone();
+    let st = *tokio::time::timeout(LIMIT, stats.wait_for(|s| s.envelopes_in >= 1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(st.bad_envelopes, 1);
+    rig.stop().await.unwrap();
 }
