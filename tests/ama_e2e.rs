@@ -323,3 +323,77 @@ async fn malformed_bytes_are_counted_and_the_link_keeps_working() {
     assert_eq!(st.bad_envelopes, 1);
     rig.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_controls_reach_the_bluetooth_side_and_feature_changes_reach_the_phone() {
+    use ama_engine::ama::envelope;
+    use ama_engine::ama::proto::{
+        control_envelope::Payload, state, Command as C, IssueMediaControl, MediaControl,
+    };
+    use ama_engine::ama::session::FeatureValue;
+    use ama_engine::ama::transport::{encode_envelope, Decoder, Frame};
+    use ama_engine::ama::AmaService;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ama_support::config(dir.path(), |_| {});
+    let mut svc = AmaService::new(std::sync::Arc::new(cfg));
+    let mut media = svc.media_controls(4);
+    let features = svc.feature_updates(4);
+    let bound = svc.on_bound();
+    let (_prod, cons) = rtrb::RingBuffer::new(64);
+    let (cmd_tx, _cmd_rx) = tokio::sync::mpsc::channel(4);
+    let (sd_tx, sd_rx) = tokio::sync::watch::channel(false);
+    svc.shutdown_on(sd_rx);
+    let server = tokio::spawn(svc.run(cons, cmd_tx));
+    let addr = bound.await.unwrap();
+    let mut s = tokio::net::TcpStream::connect(addr.trim_start_matches("tcp://"))
+        .await
+        .unwrap();
+    let mut buf = [0u8; 1024];
+    s.read_exact(&mut buf[..20]).await.unwrap();
+
+    let mut req = Vec::new();
+    encode_envelope(
+        &envelope::request(
+            C::IssueMediaControl,
+            Payload::IssueMediaControl(IssueMediaControl {
+                control: MediaControl::Next as i32,
+            }),
+        ),
+        &mut req,
+    );
+    s.write_all(&req).await.unwrap();
+    let m = tokio::time::timeout(LIMIT, media.recv()).await.unwrap();
+    assert_eq!(m, Some(MediaControl::Next));
+
+    features
+        .send((0x132, FeatureValue::Bool(true)))
+        .await
+        .unwrap();
+    let mut d = Decoder::default();
+    let sync = loop {
+        let n = tokio::time::timeout(LIMIT, s.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0);
+        d.push(&buf[..n]);
+        let mut found = None;
+        while let Some(Ok(Frame::Control(b))) = d.next_frame() {
+            let env = envelope::decode(&b).unwrap();
+            if let Some(Payload::SynchronizeState(st)) = env.payload {
+                found = st.state;
+            }
+        }
+        if let Some(st) = found {
+            break st;
+        }
+    };
+    assert_eq!(
+        (sync.feature, sync.value),
+        (0x132, Some(state::Value::Boolean(true)))
+    );
+    sd_tx.send(true).unwrap();
+    server.await.unwrap().unwrap();
+}
