@@ -19,7 +19,8 @@ use std::time::Duration;
 use ama_engine::ama::envelope;
 use ama_engine::ama::link::{RFCOMM_UUID, RX_CHAR_UUID, SERVICE_UUID, TX_CHAR_UUID};
 use ama_engine::ama::proto::{
-    control_envelope::Payload, response, Command as C, ErrorCode, GetDeviceInformation,
+    control_envelope::Payload, response, Command as C, ConnectionDetails, ErrorCode,
+    GetDeviceInformation, UpgradeTransport,
 };
 use ama_engine::ama::transport::{encode_envelope, Decoder, Frame, VersionPacket};
 use ama_support::Trigger;
@@ -345,6 +346,33 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
     };
     assert_eq!(info.supported_transports, vec![0, 1], "BLE and RFCOMM");
 
+    // UPGRADE_TRANSPORT(RFCOMM): the answer carries the adapter's BD_ADDR (the mock's hci0).
+    let mut req = Vec::new();
+    encode_envelope(
+        &envelope::request(
+            C::UpgradeTransport,
+            Payload::UpgradeTransport(UpgradeTransport { transport: 1 }),
+        ),
+        &mut req,
+    );
+    for piece in req.chunks(20) {
+        write.send(piece).unwrap();
+    }
+    let upgrade = loop {
+        let n = notify.recv(&mut buf).expect("upgrade reply");
+        dec.push(&buf[..n]);
+        if let Some(Ok(Frame::Control(body))) = dec.next_frame() {
+            break envelope::decode(&body).unwrap();
+        }
+    };
+    let r = envelope::response_of(&upgrade).unwrap();
+    assert_eq!(
+        r.payload,
+        Some(response::Payload::ConnectionDetails(ConnectionDetails {
+            identifier: vec![0, 1, 2, 3, 4, 5]
+        }))
+    );
+
     // An utterance: START_SPEECH in pieces, answered; voice frames come back cut to 20 bytes.
     rt.block_on(rig.triggers.send(Trigger::Hold { release_after: 12 }))
         .unwrap();
@@ -391,7 +419,8 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
         "every Opus frame once, in order, over BLE"
     );
 
-    // RFCOMM: the profile is registered with the AMA SPP UUID, channel 19, authentication.
+    // RFCOMM: the BLE link registered the profile for upgrades, and so does an "rfcomm" link:
+    // AMA SPP UUID, channel 19, authentication, server role.
     drop(notify);
     let cfg = ama_support::config(dir.path(), |c| c.ama.link = "rfcomm".into());
     let l = rt
@@ -409,19 +438,24 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
         ("RegisterProfile",),
     )
     .unwrap();
-    assert_eq!(pcalls.len(), 1);
-    let args = &pcalls[0].1;
     assert_eq!(
-        args[1].0.as_str().map(str::to_lowercase),
-        Some(RFCOMM_UUID.to_string())
+        pcalls.len(),
+        2,
+        "one for the BLE link's upgrades, one for the rfcomm link"
     );
-    let opts = format!("{:?}", args[2].0);
-    assert!(
-        opts.contains("\"Channel\"") && opts.contains("19"),
-        "{opts}"
-    );
-    assert!(opts.contains("\"RequireAuthentication\""), "{opts}");
-    assert!(opts.contains("\"server\""), "{opts}");
+    for (_, args) in &pcalls {
+        assert_eq!(
+            args[1].0.as_str().map(str::to_lowercase),
+            Some(RFCOMM_UUID.to_string())
+        );
+        let opts = format!("{:?}", args[2].0);
+        assert!(
+            opts.contains("\"Channel\"") && opts.contains("19"),
+            "{opts}"
+        );
+        assert!(opts.contains("\"RequireAuthentication\""), "{opts}");
+        assert!(opts.contains("\"server\""), "{opts}");
+    }
 
     let _ = rt.block_on(rig.stop());
 }
