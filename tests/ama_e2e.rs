@@ -397,3 +397,19 @@ async fn media_controls_reach_the_bluetooth_side_and_feature_changes_reach_the_p
     sd_tx.send(true).unwrap();
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_rejects_a_bad_version_packet() {
+    use tokio::io::AsyncWriteExt;
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("tcp://{}", l.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut v = ama_engine::ama::transport::VersionPacket::new(0, 0).encode();
+        v[2] = 9; // major 9
+        s.write_all(&v).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    });
+    let err = phone::run(phone_opts(&addr)).await.unwrap_err();
+    assert!(matches!(err, phone::PhoneError::Version(_)), "{err}");
+}

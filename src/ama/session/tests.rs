@@ -775,3 +775,32 @@ fn sequence_gaps_are_counted() {
     }
     assert_eq!(s.stats().seq_gaps, 1);
 }
+
+#[test]
+fn device_configuration_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Session::new(settings(), Box::new(FileStore::new(dir.path())));
+    s.link_up(
+        ms(0),
+        LinkInfo {
+            transport: Transport::BluetoothRfcomm,
+            mtu: 990,
+            ble: false,
+        },
+    );
+    let mut out = Output::default();
+    let complete = req(
+        AmaCommand::CompleteSetup,
+        Payload::CompleteSetup(CompleteSetup { error_code: 0 }),
+    );
+    assert_eq!(ask(&mut s, complete, &mut out).0, ErrorCode::Success);
+    drop(s);
+    let again = Session::new(settings(), Box::new(FileStore::new(dir.path())));
+    assert_eq!(
+        again.device_configuration(),
+        DeviceConfiguration {
+            needs_assistant_override: false,
+            needs_setup: false
+        }
+    );
+}
