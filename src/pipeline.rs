@@ -195,7 +195,14 @@ impl Pipeline {
         times.add(Stage::Detect, t4 - t3);
 
         self.gate.push_block(&self.out16, capture_ns);
-        if let Some(det) = detection {
+        if let Some(mut det) = detection {
+            if self.decim_raw.is_some() {
+                // The detector heard the raw path, which leads the denoised stream by the
+                // suppressor's delay: move the indices onto the stream's timeline.
+                let lag = (self.denoiser.delay_samples() / dsp::resample::FACTOR) as u64;
+                det.start_sample += lag;
+                det.end_sample += lag;
+            }
             self.gate.on_detection(det, out, tel);
         }
         let encode = self.gate.encode_due(soft_deadline_ns, out, tel);

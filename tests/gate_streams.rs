@@ -188,3 +188,25 @@ fn detections_while_streaming_do_not_open_a_second_stream() {
     assert_eq!(r.timing.detections, 2);
     assert_eq!(r.streams.len(), 1);
 }
+
+#[test]
+fn raw_detector_input_is_moved_onto_the_denoised_stream_timeline() {
+    // With denoise on and the detector on the raw path, the stream (denoised) lags the
+    // detector's audio by the suppressor's 10 ms: the gate shifts the detection by 160.
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run(
+        Sim {
+            cfg: "[denoise]\nenabled = true\nwakeword_input = \"raw\"\n",
+            wake: vec![(1.0, 1.6)],
+            ..Sim::default()
+        },
+        tmp.path(),
+    );
+    let st = &r.streams[0];
+    assert_eq!(st.first_sample_16k, 8_000 + 160);
+    let w = st.wake_word.unwrap();
+    assert_eq!(
+        (w.start_index_in_samples, w.end_index_in_samples),
+        (8_000, 17_600)
+    );
+}

@@ -11,13 +11,17 @@ WW_VERSION=2.5.0
 MODELS=models
 VENV=.venv-ww
 
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+
 if [ ! -s "$MODELS/alexa.tflite" ] || [ ! -s "$MODELS/alexa.json" ] || [ ! -s "$MODELS/libtensorflowlite_c.so" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   echo "setup: fetching pymicro-wakeword $WW_VERSION wheel for $(uname -m)"
-  python3 -m pip download -q --no-deps --only-binary=:all: -d "$tmp" "pymicro-wakeword==$WW_VERSION"
+  "$VENV/bin/python" -m pip download -q --no-deps --only-binary=:all: -d "$tmp" "pymicro-wakeword==$WW_VERSION"
   wheel=$(ls "$tmp"/pymicro_wakeword-"$WW_VERSION"-*.whl)
-  python3 - "$wheel" "$MODELS" <<'PY'
+  "$VENV/bin/python" - "$wheel" "$MODELS" <<'PY'
 import sys, zipfile, pathlib
 wheel, out = sys.argv[1], pathlib.Path(sys.argv[2])
 out.mkdir(parents=True, exist_ok=True)
@@ -38,9 +42,6 @@ PY
   echo "setup: model and runtime in $MODELS/"
 fi
 
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
-fi
 if ! "$VENV/bin/python" -c "import pymicro_wakeword, pymicro_features, numpy" 2>/dev/null; then
   echo "setup: installing the wake-word references into $VENV"
   "$VENV/bin/python" -m pip install -q "pymicro-wakeword==$WW_VERSION" "pymicro-features==2.0.2" numpy

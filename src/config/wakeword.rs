@@ -9,7 +9,7 @@
 //! # sliding_window = 5    # default: sliding_window_size from the model's JSON
 //! refractory_ms = 2000
 //! placement = "own_thread"
-//! thread_priority = 70
+//! thread_priority = 60
 //! ```
 //! Relative paths are taken from the engine's working directory.
 
@@ -66,7 +66,7 @@ impl Default for WakeWordConfig {
             sliding_window: None,
             refractory_ms: 2000,
             placement: WakeWordPlacement::OwnThread,
-            thread_priority: 70,
+            thread_priority: 60,
         }
     }
 }
@@ -148,5 +148,20 @@ mod tests {
         );
         let e = parse("[wakeword]\nplacement = \"gpu\"\n").unwrap_err();
         assert!(e.starts_with("b.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn board_profiles_place_the_detector_below_the_realtime_thread() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        for name in ["default.toml", "headset.toml", "speaker.toml"] {
+            let path = root.join(name);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let c = Config::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+            assert!(c.wakeword.enabled, "{name}");
+            assert!(
+                c.wakeword.thread_priority < c.realtime.priority,
+                "{name}: the detector thread must not outrank the real-time thread"
+            );
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! The microWakeWord detector: 10 ms blocks -> front end (dsp) -> int8 features -> the
 //! streaming TFLite model every `stride` frames -> sliding-window cutoff (dsp) -> detection.
 
-use dsp::features::{quantize_frame, FrontEnd, NUM_CHANNELS};
-use dsp::wakeword::{Detection, SlidingCutoff, WakeWordDetector};
+use dsp::features::{quantize_frame, FrontEnd, NUM_CHANNELS, WINDOW_SAMPLES};
+use dsp::wakeword::{Detection, OnsetConfig, OnsetFinder, SlidingCutoff, WakeWordDetector};
 use dsp::BLOCK_16K;
 
 use super::model::StreamingModel;
@@ -14,9 +14,6 @@ use crate::config::WakeWordConfig;
 /// of the alexa model with a 5-output window (median over the project's test set; see
 /// ARCHITECTURE.md). Used to place `end_sample`.
 pub const TYPICAL_LAG_SAMPLES: u64 = 3_840;
-/// Assumed length of the wake word when placing `start_sample` (long end of the test set, so
-/// the start errs early rather than cutting the word).
-pub const WORD_SAMPLES: u64 = 12_000;
 /// The longest lag seen on the test set plus margin; the pre-roll ring is sized with it.
 pub const MAX_LAG_SAMPLES: u32 = 16_000;
 
@@ -38,6 +35,7 @@ pub struct MicroWakeWord {
     front_end: FrontEnd,
     model: StreamingModel,
     decision: SlidingCutoff,
+    onset: OnsetFinder,
     pcm: [i16; BLOCK_16K],
     features: Vec<i8>,
     frames: usize,
@@ -70,6 +68,7 @@ impl MicroWakeWord {
             features: vec![0; model.stride() * NUM_CHANNELS],
             model,
             decision,
+            onset: OnsetFinder::new(OnsetConfig::default()),
             pcm: [0; BLOCK_16K],
             frames: 0,
             input_scale,
@@ -99,6 +98,10 @@ impl MicroWakeWord {
         let Some(frame) = self.front_end.process(&self.pcm) else {
             return result;
         };
+        let end_of_block = first_sample + BLOCK_16K as u64;
+        let activity = frame.iter().map(|&v| u32::from(v)).sum();
+        self.onset
+            .push(end_of_block.saturating_sub(WINDOW_SAMPLES as u64), activity);
         let at = self.frames * NUM_CHANNELS;
         quantize_frame(
             frame,
@@ -118,14 +121,13 @@ impl MicroWakeWord {
                 return result;
             }
         };
-        let end_of_block = first_sample + BLOCK_16K as u64;
         result.probability = Some(prob);
         let detected = self.decision.push(prob, end_of_block);
         result.mean = detected.or(self.decision.mean());
         result.detection = detected.map(|score| {
             let end_sample = end_of_block.saturating_sub(TYPICAL_LAG_SAMPLES);
             Detection {
-                start_sample: end_sample.saturating_sub(WORD_SAMPLES),
+                start_sample: self.onset.start_before(end_sample),
                 end_sample,
                 score,
             }
@@ -146,6 +148,7 @@ impl WakeWordDetector for MicroWakeWord {
     fn reset(&mut self) {
         self.front_end.reset();
         self.decision.reset();
+        self.onset.reset();
         self.frames = 0;
         if self.model.reload().is_err() {
             self.reset_errors += 1;

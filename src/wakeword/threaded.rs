@@ -11,7 +11,6 @@ use std::time::Duration;
 use dsp::wakeword::{Detection, WakeWordDetector};
 use dsp::BLOCK_16K;
 
-use super::detector::MicroWakeWord;
 use super::WakeWordError;
 
 /// Blocks the ring holds: 640 ms of audio, far more than a model reload takes.
@@ -43,7 +42,7 @@ struct Shared {
     processed_blocks: AtomicU64,
 }
 
-/// [`MicroWakeWord`] on its own thread, behind the same trait.
+/// A detector ([`super::MicroWakeWord`] in the engine) on its own thread, behind the same trait.
 ///
 /// **Real-time safe**: `process` and `reset` only touch the rings and atomics.
 pub struct ThreadedDetector {
@@ -68,7 +67,10 @@ impl ThreadedDetector {
     /// Moves `detector` to a new thread and asks for SCHED_FIFO `priority` there (a refusal
     /// is logged and visible in [`ThreadedDetector::priority_applied`], not fatal).
     /// Not real-time safe (allocates the rings, spawns).
-    pub fn spawn(detector: MicroWakeWord, priority: i32) -> Result<Self, WakeWordError> {
+    pub fn spawn<D: WakeWordDetector + 'static>(
+        detector: D,
+        priority: i32,
+    ) -> Result<Self, WakeWordError> {
         let (blocks, block_rx) = rtrb::RingBuffer::new(BLOCK_RING);
         let (det_tx, detections) = rtrb::RingBuffer::new(DETECTION_RING);
         let shared = Arc::new(Shared::default());
@@ -149,8 +151,8 @@ impl Drop for ThreadedDetector {
     }
 }
 
-fn worker(
-    mut detector: MicroWakeWord,
+fn worker<D: WakeWordDetector>(
+    mut detector: D,
     mut blocks: rtrb::Consumer<BlockMsg>,
     mut detections: rtrb::Producer<DetectionMsg>,
     shared: &Shared,
@@ -195,5 +197,115 @@ fn set_fifo_priority(priority: i32) -> Result<(), std::io::Error> {
         Ok(())
     } else {
         Err(std::io::Error::from_raw_os_error(rc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU32;
+    use std::time::Instant;
+
+    use super::*;
+
+    /// Detects on the block starting at `at`, and holds that block until `release` is set.
+    struct Scripted {
+        at: u64,
+        release: Arc<AtomicBool>,
+        resets: Arc<AtomicU32>,
+    }
+
+    impl WakeWordDetector for Scripted {
+        fn process(&mut self, first_sample: u64, _: &[f32; BLOCK_16K]) -> Option<Detection> {
+            if first_sample != self.at {
+                return None;
+            }
+            let t = Instant::now();
+            while !self.release.load(Ordering::Acquire) && t.elapsed() < Duration::from_secs(10) {
+                std::thread::yield_now();
+            }
+            Some(Detection {
+                start_sample: self.at.saturating_sub(8000),
+                end_sample: self.at,
+                score: 1.0,
+            })
+        }
+        fn reset(&mut self) {
+            self.resets.fetch_add(1, Ordering::AcqRel);
+        }
+        fn max_lag_samples(&self) -> u32 {
+            1000
+        }
+    }
+
+    fn wait_until(mut f: impl FnMut() -> bool) {
+        let t = Instant::now();
+        while !f() {
+            assert!(t.elapsed() < Duration::from_secs(10), "timed out");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn scripted(at: u64) -> (ThreadedDetector, Arc<AtomicBool>, Arc<AtomicU32>) {
+        let release = Arc::new(AtomicBool::new(false));
+        let resets = Arc::new(AtomicU32::new(0));
+        let d = Scripted {
+            at,
+            release: Arc::clone(&release),
+            resets: Arc::clone(&resets),
+        };
+        (ThreadedDetector::spawn(d, 1).unwrap(), release, resets)
+    }
+
+    #[test]
+    fn detections_come_back_with_their_indices() {
+        let (mut t, release, _) = scripted(1600);
+        release.store(true, Ordering::Release);
+        assert_eq!(t.max_lag_samples(), 1000 + THREAD_LAG_SAMPLES);
+        let block = [0f32; BLOCK_16K];
+        let mut got = None;
+        for i in 0..20u64 {
+            got = got.or(t.process(i * 160, &block));
+        }
+        wait_until(|| t.processed_blocks() == 20);
+        let got = got.or_else(|| t.poll()).expect("the detection");
+        assert_eq!((got.start_sample, got.end_sample), (0, 1600));
+    }
+
+    #[test]
+    fn reset_discards_detections_from_before_and_resets_on_the_worker() {
+        let (mut t, release, resets) = scripted(1600);
+        let block = [0f32; BLOCK_16K];
+        for i in 0..=10u64 {
+            assert_eq!(t.process(i * 160, &block), None);
+        }
+        // The worker is now holding block 10; its detection belongs to the old epoch.
+        wait_until(|| t.processed_blocks() == 10);
+        t.reset();
+        release.store(true, Ordering::Release);
+        wait_until(|| t.processed_blocks() == 11);
+        assert_eq!(
+            t.poll(),
+            None,
+            "a detection from before the reset came back"
+        );
+        assert_eq!(
+            resets.load(Ordering::Acquire),
+            0,
+            "reset runs lazily on the worker"
+        );
+        t.process(11 * 160, &block);
+        wait_until(|| t.processed_blocks() == 12);
+        assert_eq!(resets.load(Ordering::Acquire), 1);
+    }
+
+    #[test]
+    fn a_stalled_worker_makes_the_ring_drop_blocks_not_the_caller_wait() {
+        let (mut t, release, _) = scripted(0);
+        let block = [0f32; BLOCK_16K];
+        for i in 0..(BLOCK_RING as u64 + 10) {
+            t.process(i * 160, &block);
+        }
+        assert!(t.dropped_blocks() >= 9, "dropped {}", t.dropped_blocks());
+        release.store(true, Ordering::Release);
     }
 }

@@ -1,14 +1,17 @@
 //! Real ALSA capture through the `alsa` crate. The only module that knows ALSA.
 //!
-//! Split by job: [`open`] negotiates the device before the loop; this file reads periods and
-//! recovers from xruns (-EPIPE: prepare + start) and suspends (-ESTRPIPE: resume, else prepare),
-//! counting each; neither is fatal.
+//! Split by job: [`open`] negotiates the device before the loop; [`pcm`] is the handful of
+//! PCM calls the loop makes; this file reads periods and recovers from xruns (-EPIPE:
+//! prepare, restart) and suspends (-ESTRPIPE: resume, else prepare), counting each; neither is
+//! fatal. Recovery is tested with a double of [`CapturePcm`] (no sound card here).
 
 mod open;
+mod pcm;
 
-use alsa::pcm::{State, PCM};
+use alsa::pcm::PCM;
 
 pub use open::{probe, Negotiated};
+pub use pcm::CapturePcm;
 
 use super::pace::{now_ns, Pacer};
 use super::{CaptureError, CaptureSource, Period};
@@ -16,11 +19,11 @@ use crate::config::{AudioConfig, StereoMix};
 use crate::telemetry::Telemetry;
 
 /// Consecutive failed recoveries after which the device counts as lost.
-const MAX_FAILED_RECOVERIES: u32 = 50;
+pub const MAX_FAILED_RECOVERIES: u32 = 50;
 
-/// An open ALSA capture device.
-pub struct AlsaSource {
-    pcm: PCM,
+/// An open capture device (by default a real ALSA PCM).
+pub struct AlsaSource<P: CapturePcm = PCM> {
+    pcm: P,
     device: String,
     neg: Negotiated,
     mix: StereoMix,
@@ -33,7 +36,7 @@ pub struct AlsaSource {
     started: bool,
 }
 
-impl std::fmt::Debug for AlsaSource {
+impl<P: CapturePcm> std::fmt::Debug for AlsaSource<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AlsaSource")
             .field("device", &self.device)
@@ -42,12 +45,19 @@ impl std::fmt::Debug for AlsaSource {
     }
 }
 
-impl AlsaSource {
+impl AlsaSource<PCM> {
     /// Opens and configures the device. Not real-time safe.
     pub fn open(cfg: &AudioConfig) -> Result<Self, CaptureError> {
         let (pcm, neg) = open::open(cfg)?;
+        Ok(Self::with_pcm(pcm, neg, cfg))
+    }
+}
+
+impl<P: CapturePcm> AlsaSource<P> {
+    /// Wraps an already negotiated PCM (tests use a double). Not real-time safe.
+    pub fn with_pcm(pcm: P, neg: Negotiated, cfg: &AudioConfig) -> Self {
         let period = cfg.period_frames as usize;
-        Ok(Self {
+        Self {
             pcm,
             device: cfg.device.clone(),
             mix: cfg.stereo_mix,
@@ -61,7 +71,7 @@ impl AlsaSource {
             neg,
             periods_read: 0,
             started: false,
-        })
+        }
     }
 
     /// What the device accepted.
@@ -70,13 +80,13 @@ impl AlsaSource {
     }
 
     /// Recovers from a read error; counts it. Real-time safe (ALSA calls only).
-    fn recover(&mut self, err: alsa::Error, tel: &Telemetry) -> Result<(), alsa::Error> {
-        match err.errno() {
+    fn recover(&mut self, errno: i32, tel: &Telemetry) -> Result<(), i32> {
+        match errno {
             libc::EPIPE => Telemetry::bump(&tel.xruns),
             libc::ESTRPIPE => {
                 Telemetry::bump(&tel.suspends);
-                // Resume returns EAGAIN while the device is still suspended; fall back to
-                // prepare, as alsa-lib's snd_pcm_recover does.
+                // Resume fails with EAGAIN while the device is still suspended, and with
+                // ENOSYS where it is not supported: prepare then, as snd_pcm_recover does.
                 if self.pcm.resume().is_ok() {
                     return Ok(());
                 }
@@ -104,9 +114,16 @@ impl AlsaSource {
             }
         }
     }
+
+    fn lost(&self, errno: i32) -> CaptureError {
+        CaptureError::Lost {
+            device: self.device.clone(),
+            message: alsa::Error::new("snd_pcm_readi", errno).to_string(),
+        }
+    }
 }
 
-impl CaptureSource for AlsaSource {
+impl<P: CapturePcm> CaptureSource for AlsaSource<P> {
     fn rate(&self) -> u32 {
         self.neg.rate
     }
@@ -128,37 +145,22 @@ impl CaptureSource for AlsaSource {
         let mut failures = 0u32;
         while got < self.period {
             if !self.started {
-                if self.pcm.state() != State::Running {
-                    let _ = self.pcm.start();
-                }
+                self.pcm.start_if_stopped();
                 self.started = true;
             }
-            // SAFETY: the format was set to S16_LE in `open::open` (hw_params accepted it),
-            // so i16 is the right sample type, and this IO object is dropped at the end of
-            // the statement: no other IO object exists for the PCM at the same time.
-            let io = unsafe { self.pcm.io_unchecked::<i16>() };
-            let res = io.readi(&mut self.raw[got * channels..self.period * channels]);
-            drop(io);
-            match res {
+            match self
+                .pcm
+                .readi(&mut self.raw[got * channels..self.period * channels])
+            {
                 Ok(n) => {
                     got += n;
                     failures = 0;
                 }
-                Err(e) => {
+                Err(errno) => {
                     failures += 1;
-                    if failures > MAX_FAILED_RECOVERIES {
-                        return Err(CaptureError::Lost {
-                            device: self.device.clone(),
-                            message: e.to_string(),
-                        });
-                    }
-                    if let Err(e2) = self.recover(e, tel) {
-                        if failures == MAX_FAILED_RECOVERIES {
-                            return Err(CaptureError::Lost {
-                                device: self.device.clone(),
-                                message: e2.to_string(),
-                            });
-                        }
+                    let recovered = self.recover(errno, tel);
+                    if failures >= MAX_FAILED_RECOVERIES {
+                        return Err(self.lost(recovered.err().unwrap_or(errno)));
                     }
                 }
             }
@@ -177,3 +179,6 @@ impl CaptureSource for AlsaSource {
         Ok(Period::Data { capture_ns })
     }
 }
+
+#[cfg(test)]
+mod tests;
