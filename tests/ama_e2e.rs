@@ -413,3 +413,21 @@ async fn the_phone_rejects_a_bad_version_packet() {
     let err = phone::run(phone_opts(&addr)).await.unwrap_err();
     assert!(matches!(err, phone::PhoneError::Version(_)), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unix_socket_link_carries_an_utterance() {
+    let sock_dir = tempfile::tempdir().unwrap();
+    let path = sock_dir.path().join("ama.sock");
+    let link = format!("unix:{}", path.display());
+    let rig = start(|c| c.ama.link = link, FAST).await;
+    assert!(rig.addr.starts_with("unix:"));
+    let mut o = phone_opts(&rig.addr);
+    o.utterances = Some(1);
+    let ph = tokio::spawn(phone::run(o));
+    when_linked(&rig, Trigger::Hold { release_after: 25 }).await;
+    let report = ph.await.unwrap().unwrap();
+    assert_eq!(report.utterances[0].packets, rig.stream(1).unwrap().sent);
+    assert_eq!(report.utterances[0].packets.len(), 25);
+    rig.stop().await.unwrap();
+    assert!(!path.exists(), "the socket file is removed on shutdown");
+}
