@@ -136,5 +136,93 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// One Opus frame from the real-time ring to the phone's socket over TCP loopback, through the
+/// real sender (ring poll every `POLL` ms, session, framing, socket): the link's added latency.
+fn link_latency(c: &mut Criterion) {
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("ama-bench-{}", std::process::id()));
+    let mut cfg = ama_engine::config::Config::default();
+    cfg.ama.link = "tcp://127.0.0.1:0".into();
+    cfg.ama.state_dir = dir;
+    cfg.ama.frames_per_packet = 1;
+    let (mut prod, cons) = rtrb::RingBuffer::new(1024);
+    let (cmd_tx, _cmd_rx) = tokio::sync::mpsc::channel(64);
+    let mut svc = ama_engine::ama::AmaService::new(Arc::new(cfg));
+    let bound = svc.on_bound();
+    rt.spawn(svc.run(cons, cmd_tx));
+    let addr = rt.block_on(bound).unwrap();
+    let mut sock = rt
+        .block_on(tokio::net::TcpStream::connect(
+            addr.trim_start_matches("tcp://"),
+        ))
+        .unwrap();
+    sock.set_nodelay(true).unwrap();
+    let mut buf = vec![0u8; 4096];
+    let mut d = Decoder::default();
+    rt.block_on(async {
+        sock.read_exact(&mut buf[..20]).await.unwrap();
+        // A tap stream, accepted by the "phone".
+        prod.push(Outbound::StreamStarted {
+            stream: 1,
+            initiator: Initiator::Tap,
+            wake: None,
+            first_sample: 0,
+            score: 0.0,
+        })
+        .unwrap();
+        loop {
+            let n = sock.read(&mut buf).await.unwrap();
+            d.push(&buf[..n]);
+            if let Some(Ok(f)) = d.next_frame() {
+                let env = envelope::decode(f.payload()).unwrap();
+                let mut ok = Vec::new();
+                encode_envelope(
+                    &envelope::reply(env.command, ErrorCode::Success, None),
+                    &mut ok,
+                );
+                sock.write_all(&ok).await.unwrap();
+                break;
+            }
+        }
+    });
+    let mut seq = 0u32;
+    c.bench_function("link: one Opus frame, ring -> TCP loopback phone", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let t = std::time::Instant::now();
+                    let f = OpusFrame {
+                        stream: 1,
+                        seq,
+                        capture_ns: 0,
+                        first_sample: 0,
+                        len: 80,
+                        data: [7u8; MAX_PACKET],
+                    };
+                    seq += 1;
+                    while prod.push(Outbound::Frame(f)).is_err() {}
+                    loop {
+                        if let Some(Ok(_)) = d.next_frame() {
+                            break;
+                        }
+                        let n = sock.read(&mut buf).await.unwrap();
+                        d.push(&buf[..n]);
+                    }
+                    total += t.elapsed();
+                }
+                total
+            })
+        })
+    });
+}
+
+criterion_group!(benches, bench, link_latency);
 criterion_main!(benches);
