@@ -188,8 +188,13 @@ async fn a_busy_phone_gets_no_audio_and_the_stream_is_ended() {
     assert_eq!(report.busy_answers, 1);
     assert!(report.utterances.is_empty());
     assert_eq!(rig.stream(1).unwrap().ended, Some(EndReason::Stop));
-    assert_eq!(rig.stats.borrow().voice_frames_out, 0);
-    assert_eq!(rig.stats.borrow().streams_refused, 1);
+    let mut stats = rig.stats.clone();
+    let st = *tokio::time::timeout(LIMIT, stats.wait_for(|s| s.streams_refused >= 1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(st.voice_frames_out, 0);
+    assert_eq!(st.streams_refused, 1);
     rig.stop().await.unwrap();
 }
 
@@ -247,7 +252,11 @@ async fn keep_alives_both_ways_and_a_silent_phone_is_dropped() {
     let dead = phone::run(o).await.unwrap();
     assert!(dead.closed_by_accessory);
     assert!(dead.keepalives_received >= 1);
-    assert!(rig.stats.borrow().links_dead >= 1);
+    let mut stats = rig.stats.clone();
+    tokio::time::timeout(LIMIT, stats.wait_for(|s| s.links_dead >= 1))
+        .await
+        .unwrap()
+        .unwrap();
     rig.stop().await.unwrap();
 }
 
@@ -257,4 +266,168 @@ async fn source_end_stops_the_sender() {
     rig.triggers.send(Trigger::SourceEnded).await.unwrap();
     let res = tokio::time::timeout(LIMIT, rig.server).await.unwrap();
     assert!(res.unwrap().is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bytes_are_counted_and_the_link_keeps_working() {
+    use ama_engine::ama::envelope;
+    use ama_engine::ama::proto::{
+        control_envelope::Payload, response, Command as C, GetDeviceInformation,
+    };
+    use ama_engine::ama::transport::{
+        encode_control, encode_envelope, Decoder, Frame, VersionPacket,
+    };
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let rig = start(|_| {}, FAST).await;
+    let mut s = tokio::net::TcpStream::connect(rig.addr.trim_start_matches("tcp://"))
+        .await
+        .unwrap();
+    let mut v = [0u8; 20];
+    s.read_exact(&mut v).await.unwrap();
+    VersionPacket::decode(&v).unwrap();
+    let mut bytes = vec![0xDE, 0xAD, 0xBE, 0xEF]; // garbage: bad header, resync
+    bytes.extend([0x11, 0x00, 0x01, 0x00]); // a frame on stream 2
+    encode_control(&[0xFF, 0xFF, 0xFF, 0xFF], &mut bytes); // not a protobuf
+    encode_envelope(
+        &envelope::request(
+            C::GetDeviceInformation,
+            Payload::GetDeviceInformation(GetDeviceInformation { device_id: 0 }),
+        ),
+        &mut bytes,
+    );
+    s.write_all(&bytes).await.unwrap();
+    let mut d = Decoder::default();
+    let mut buf = [0u8; 1024];
+    let reply = loop {
+        let n = tokio::time::timeout(LIMIT, s.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "the engine closed the link");
+        d.push(&buf[..n]);
+        if let Some(Ok(Frame::Control(b))) = d.next_frame() {
+            break envelope::decode(&b).unwrap();
+        }
+    };
+    let r = envelope::response_of(&reply).unwrap();
+    assert!(matches!(
+        r.payload,
+        Some(response::Payload::DeviceInformation(_))
+    ));
+    let mut stats = rig.stats.clone();
+    let st = *tokio::time::timeout(LIMIT, stats.wait_for(|s| s.envelopes_in >= 1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(st.bad_envelopes, 1);
+    rig.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_controls_reach_the_bluetooth_side_and_feature_changes_reach_the_phone() {
+    use ama_engine::ama::envelope;
+    use ama_engine::ama::proto::{
+        control_envelope::Payload, state, Command as C, IssueMediaControl, MediaControl,
+    };
+    use ama_engine::ama::session::FeatureValue;
+    use ama_engine::ama::transport::{encode_envelope, Decoder, Frame};
+    use ama_engine::ama::AmaService;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ama_support::config(dir.path(), |_| {});
+    let mut svc = AmaService::new(std::sync::Arc::new(cfg));
+    let mut media = svc.media_controls(4);
+    let features = svc.feature_updates(4);
+    let bound = svc.on_bound();
+    let (_prod, cons) = rtrb::RingBuffer::new(64);
+    let (cmd_tx, _cmd_rx) = tokio::sync::mpsc::channel(4);
+    let (sd_tx, sd_rx) = tokio::sync::watch::channel(false);
+    svc.shutdown_on(sd_rx);
+    let server = tokio::spawn(svc.run(cons, cmd_tx));
+    let addr = bound.await.unwrap();
+    let mut s = tokio::net::TcpStream::connect(addr.trim_start_matches("tcp://"))
+        .await
+        .unwrap();
+    let mut buf = [0u8; 1024];
+    s.read_exact(&mut buf[..20]).await.unwrap();
+
+    let mut req = Vec::new();
+    encode_envelope(
+        &envelope::request(
+            C::IssueMediaControl,
+            Payload::IssueMediaControl(IssueMediaControl {
+                control: MediaControl::Next as i32,
+            }),
+        ),
+        &mut req,
+    );
+    s.write_all(&req).await.unwrap();
+    let m = tokio::time::timeout(LIMIT, media.recv()).await.unwrap();
+    assert_eq!(m, Some(MediaControl::Next));
+
+    features
+        .send((0x132, FeatureValue::Bool(true)))
+        .await
+        .unwrap();
+    let mut d = Decoder::default();
+    let sync = loop {
+        let n = tokio::time::timeout(LIMIT, s.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0);
+        d.push(&buf[..n]);
+        let mut found = None;
+        while let Some(Ok(Frame::Control(b))) = d.next_frame() {
+            let env = envelope::decode(&b).unwrap();
+            if let Some(Payload::SynchronizeState(st)) = env.payload {
+                found = st.state;
+            }
+        }
+        if let Some(st) = found {
+            break st;
+        }
+    };
+    assert_eq!(
+        (sync.feature, sync.value),
+        (0x132, Some(state::Value::Boolean(true)))
+    );
+    sd_tx.send(true).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_rejects_a_bad_version_packet() {
+    use tokio::io::AsyncWriteExt;
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("tcp://{}", l.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut v = ama_engine::ama::transport::VersionPacket::new(0, 0).encode();
+        v[2] = 9; // major 9
+        s.write_all(&v).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    });
+    let err = phone::run(phone_opts(&addr)).await.unwrap_err();
+    assert!(matches!(err, phone::PhoneError::Version(_)), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unix_socket_link_carries_an_utterance() {
+    let sock_dir = tempfile::tempdir().unwrap();
+    let path = sock_dir.path().join("ama.sock");
+    let link = format!("unix:{}", path.display());
+    let rig = start(|c| c.ama.link = link, FAST).await;
+    assert!(rig.addr.starts_with("unix:"));
+    let mut o = phone_opts(&rig.addr);
+    o.utterances = Some(1);
+    let ph = tokio::spawn(phone::run(o));
+    when_linked(&rig, Trigger::Hold { release_after: 25 }).await;
+    let report = ph.await.unwrap().unwrap();
+    assert_eq!(report.utterances[0].packets, rig.stream(1).unwrap().sent);
+    assert_eq!(report.utterances[0].packets.len(), 25);
+    rig.stop().await.unwrap();
+    assert!(!path.exists(), "the socket file is removed on shutdown");
 }

@@ -19,7 +19,8 @@ use tracing::{info, warn};
 use crate::ama::link::{AmaError, Link, Listener};
 use crate::ama::proto::MediaControl;
 use crate::ama::session::{
-    FileStore, LinkAction, Outgoing, Output, Session, SessionSettings, SessionStats, StateStore,
+    FeatureValue, FileStore, LinkAction, Outgoing, Output, Session, SessionSettings, SessionStats,
+    StateStore,
 };
 use crate::ama::transport::{encode_envelope, encode_voice, Decoder, VersionPacket};
 use crate::config::Config;
@@ -34,6 +35,7 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct AmaService {
     cfg: Arc<Config>,
     media: Option<mpsc::Sender<MediaControl>>,
+    features: Option<mpsc::Receiver<(u32, FeatureValue)>>,
     shutdown: Option<watch::Receiver<bool>>,
     store: Option<Box<dyn StateStore>>,
     stats: watch::Sender<SessionStats>,
@@ -52,6 +54,7 @@ impl AmaService {
         Self {
             cfg,
             media: None,
+            features: None,
             shutdown: None,
             store: None,
             stats: watch::channel(SessionStats::default()).0,
@@ -65,6 +68,15 @@ impl AmaService {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         self.media = Some(tx);
         rx
+    }
+
+    /// Feature changes on the accessory's side (e.g. the Bluetooth side: A2DP connected 0x132,
+    /// A2DP active 0x136): the session's table is updated and the phone is sent
+    /// SYNCHRONIZE_STATE when the value changed.
+    pub fn feature_updates(&mut self, capacity: usize) -> mpsc::Sender<(u32, FeatureValue)> {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        self.features = Some(rx);
+        tx
     }
 
     /// Stop when this turns `true` (the link is closed, the stream in flight ended).
@@ -121,6 +133,7 @@ impl AmaService {
         );
         let max_payload = usize::from(self.cfg.ama.max_transactional_data_size).max(1024);
         let mut shutdown = self.shutdown.take();
+        let mut features = self.features.take();
         let epoch = Instant::now();
         let mut link: Option<Active> = None;
         let mut out = Output::default();
@@ -177,6 +190,9 @@ impl AmaService {
                             session.link_down(now, &mut out);
                         }
                     }
+                }
+                Some((id, value)) = recv_opt(&mut features) => {
+                    session.update_feature(epoch.elapsed(), id, value, &mut out);
                 }
                 _ = tick.tick() => {
                     let now = epoch.elapsed();
@@ -310,6 +326,19 @@ async fn start_link(
 async fn read_link(link: &mut Option<Active>, buf: &mut [u8]) -> std::io::Result<usize> {
     match link {
         Some(a) => a.link.reader.read(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn recv_opt<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
+    match rx {
+        Some(r) => match r.recv().await {
+            Some(v) => Some(v),
+            None => {
+                *rx = None;
+                std::future::pending().await
+            }
+        },
         None => std::future::pending().await,
     }
 }

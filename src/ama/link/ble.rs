@@ -193,20 +193,23 @@ async fn pump(
             },
             ev = tx_ctl.next() => match ev {
                 Some(CharacteristicControlEvent::Notify(w)) => {
-                    let mtu = w.mtu();
+                    // bluer's writer MTU is the largest notification it sends (ATT MTU - 5,
+                    // a BlueZ workaround), within the spec's (ATT MTU - 3).
+                    let piece = w.mtu().max(1);
                     let peer = w.device_address().to_string();
-                    info!("ama: BLE phone {peer} subscribed (ATT MTU {mtu})");
+                    info!("ama: BLE phone {peer} subscribed (notifications up to {piece} bytes)");
                     // A new subscription replaces the previous phone's link.
                     let (session_reader, pump_writer) = tokio::io::duplex(PIPE);
                     let (pump_reader, session_writer) = tokio::io::duplex(PIPE);
                     to_session = Some(pump_writer);
                     from_session = Some(pump_reader);
-                    outbuf = vec![0u8; mtu.saturating_sub(3).max(20)];
+                    outbuf = vec![0u8; piece];
                     notifier = Some(w);
                     let link = Link {
                         reader: Box::new(session_reader),
                         writer: Box::new(session_writer),
-                        info: LinkInfo { transport: Transport::BluetoothLowEnergy, mtu, ble: true },
+                        // LinkInfo's BLE MTU is the ATT MTU: frames are sized to MTU - 3 = piece.
+                        info: LinkInfo { transport: Transport::BluetoothLowEnergy, mtu: piece + 3, ble: true },
                         peer,
                     };
                     if links.send(link).await.is_err() {

@@ -74,7 +74,10 @@ pub enum AmaError {
 pub enum Listener {
     Stream(stream::StreamListener),
     Rfcomm(rfcomm::RfcommListener),
-    Ble(ble::BleListener),
+    /// BLE, plus the RFCOMM profile a phone moves to after UPGRADE_TRANSPORT (None when BlueZ
+    /// refused the profile; BLE then works alone and upgrades are refused by the phone's
+    /// failed connect).
+    Ble(ble::BleListener, Option<rfcomm::RfcommListener>),
 }
 
 impl std::fmt::Debug for Listener {
@@ -82,7 +85,7 @@ impl std::fmt::Debug for Listener {
         f.write_str(match self {
             Self::Stream(_) => "Listener::Stream",
             Self::Rfcomm(_) => "Listener::Rfcomm",
-            Self::Ble(_) => "Listener::Ble",
+            Self::Ble(..) => "Listener::Ble",
         })
     }
 }
@@ -100,7 +103,19 @@ impl Listener {
                 cfg.stream_mtu as usize,
             )?)),
             AmaLink::Rfcomm => Ok(Self::Rfcomm(rfcomm::RfcommListener::register(cfg).await?)),
-            AmaLink::Ble => Ok(Self::Ble(ble::BleListener::start(cfg).await?)),
+            AmaLink::Ble => {
+                let ble = ble::BleListener::start(cfg).await?;
+                let rfcomm = match rfcomm::RfcommListener::register(cfg).await {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        tracing::warn!(
+                            "ama: RFCOMM profile for transport upgrades not registered: {e}"
+                        );
+                        None
+                    }
+                };
+                Ok(Self::Ble(ble, rfcomm))
+            }
         }
     }
 
@@ -109,7 +124,12 @@ impl Listener {
         match self {
             Self::Stream(l) => l.accept().await,
             Self::Rfcomm(l) => l.accept().await,
-            Self::Ble(l) => l.accept().await,
+            Self::Ble(l, None) => l.accept().await,
+            // Both accepts are cancel-safe, so the loser of the race loses nothing.
+            Self::Ble(l, Some(r)) => tokio::select! {
+                link = l.accept() => link,
+                link = r.accept() => link,
+            },
         }
     }
 
@@ -118,7 +138,7 @@ impl Listener {
         match self {
             Self::Stream(_) => None,
             Self::Rfcomm(l) => Some(l.bd_addr()),
-            Self::Ble(l) => Some(l.bd_addr()),
+            Self::Ble(l, _) => Some(l.bd_addr()),
         }
     }
 }

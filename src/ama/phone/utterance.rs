@@ -102,7 +102,7 @@ impl Utterance {
     /// Writes the packets as `DIR/dialog-D-N.opus` (Ogg Opus, 16 kHz input rate).
     pub fn write_ogg(&mut self, dir: &Path, index: usize) -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
-        let path = dir.join(format!("utterance-{index:02}-dialog-{}.opus", self.dialog));
+        let path = dir.join(format!("utterance-{index:02}-dialog-{}.ogg", self.dialog));
         let file = std::io::BufWriter::new(std::fs::File::create(&path)?);
         // Opus at 16 kHz: 104 samples of encoder lookahead (RFC 7845 pre-skip, scaled).
         let mut w = OggOpusWriter::new(file, self.dialog.max(1), 104, 16_000, 20)?;
