@@ -1,2 +1,160 @@
-//! Per-period cost of each pipeline stage and of the whole chain (filled in with the pipeline).
-fn main() {}
+//! Cost of each pipeline stage per 10 ms period, and of the whole chain per period.
+//!
+//! Budget reference: one period is 10 ms; the default budget is 50 % (5 ms). Divide a time by
+//! 10 ms for the percent of real time on one core. `cargo bench --bench pipeline` takes about
+//! a minute (short measurement windows are set below).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use ama_engine::config::Config;
+use ama_engine::pipeline::{Pipeline, StageTimes};
+use ama_engine::realtime::messages::{Command, Outbound};
+use ama_engine::telemetry::Telemetry;
+use criterion::{criterion_group, criterion_main, Criterion};
+use dsp::codec::{OpusBitrate, OpusEncoder, MAX_PACKET};
+use dsp::denoise::Denoiser;
+use dsp::resample::Decimator;
+use dsp::vad::{EndOfSpeech, VadConfig};
+use dsp::{BLOCK_16K, FRAME_48K, OPUS_FRAME_16K};
+
+/// A second of speech-like test signal at 48 kHz (harmonics with a moving pitch, and noise).
+fn signal() -> Vec<i16> {
+    let mut x: u64 = 99;
+    (0..48_000)
+        .map(|i| {
+            let t = i as f32 / 48_000.0;
+            let f0 = 120.0 + 30.0 * (2.0 * std::f32::consts::PI * 3.0 * t).sin();
+            let mut s = 0.0;
+            for h in 1..8 {
+                s += (2.0 * std::f32::consts::PI * f0 * h as f32 * t).sin() / h as f32;
+            }
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = ((x >> 40) as f32 / (1u64 << 23) as f32 - 1.0) * 300.0;
+            (s * 4000.0 + n) as i16
+        })
+        .collect()
+}
+
+fn stages(c: &mut Criterion) {
+    let sig = signal();
+    let chunks: Vec<[f32; FRAME_48K]> = sig
+        .chunks_exact(FRAME_48K)
+        .map(|c| {
+            let mut f = [0.0f32; FRAME_48K];
+            dsp::i16_to_f32(c, &mut f);
+            f
+        })
+        .collect();
+    let mut g = c.benchmark_group("stage per 10 ms period");
+
+    let mut k = 0;
+    let mut out = [0.0f32; FRAME_48K];
+    g.bench_function("convert i16->f32", |b| {
+        b.iter(|| {
+            k = (k + 1) % chunks.len();
+            dsp::i16_to_f32(
+                black_box(&sig[k * FRAME_48K..(k + 1) * FRAME_48K]),
+                &mut out,
+            );
+        })
+    });
+
+    let mut den = Denoiser::new(true);
+    g.bench_function("denoise (nnnoiseless 48 kHz)", |b| {
+        b.iter(|| {
+            k = (k + 1) % chunks.len();
+            den.process(black_box(&chunks[k]), &mut out);
+        })
+    });
+
+    let mut dec = Decimator::new();
+    let mut o16 = [0.0f32; BLOCK_16K];
+    g.bench_function("resample 48->16 kHz", |b| {
+        b.iter(|| {
+            k = (k + 1) % chunks.len();
+            dec.process(black_box(&chunks[k]), &mut o16);
+        })
+    });
+
+    let mut vad = EndOfSpeech::new(VadConfig::default());
+    g.bench_function("end-of-speech VAD", |b| {
+        b.iter(|| black_box(vad.process(black_box(&o16))))
+    });
+
+    // One 20 ms frame every other period: half an encode per period on average.
+    let mut enc = OpusEncoder::new(OpusBitrate::Kbps32, 4).unwrap();
+    let mut dec2 = Decimator::new();
+    let mut all16 = Vec::new();
+    for ch in &chunks {
+        dec2.process(ch, &mut o16);
+        all16.extend_from_slice(&o16);
+    }
+    let frames: Vec<[f32; OPUS_FRAME_16K]> = all16
+        .chunks_exact(OPUS_FRAME_16K)
+        .map(|c| {
+            let mut f = [0.0f32; OPUS_FRAME_16K];
+            f.copy_from_slice(c);
+            f
+        })
+        .collect();
+    let mut pkt = [0u8; MAX_PACKET];
+    g.bench_function("opus encode one 20 ms frame (complexity 4)", |b| {
+        b.iter(|| {
+            k = (k + 1) % frames.len();
+            black_box(enc.encode(black_box(&frames[k]), &mut pkt).unwrap())
+        })
+    });
+    g.finish();
+}
+
+fn whole_chain(c: &mut Criterion) {
+    let sig = signal();
+    let cfg = Config::default();
+    let tel = Telemetry::new();
+    let mut g = c.benchmark_group("whole chain per 10 ms period");
+    for (name, always) in [
+        ("streaming (denoise + resample + encode)", true),
+        ("idle gate", false),
+    ] {
+        let mut p = Pipeline::new(&cfg, 48_000, None, always).unwrap();
+        let (mut tx, mut rx) = rtrb::RingBuffer::<Outbound>::new(4096);
+        let mut times = StageTimes::default();
+        let mut k = 0;
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                k = (k + 1) % (sig.len() / FRAME_48K);
+                p.process_chunk(
+                    black_box(&sig[k * FRAME_48K..(k + 1) * FRAME_48K]),
+                    0,
+                    u64::MAX,
+                    &mut tx,
+                    &tel,
+                    &mut times,
+                );
+                while rx.pop().is_ok() {}
+                if always && !p.gate().streaming() {
+                    // The utterance limit closed the stream: open the next one.
+                    p.command(Command::Tap, &mut tx, &tel);
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = stages, whole_chain
+}
+criterion_main!(benches);

@@ -13,4 +13,4 @@ export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$PWD/scripts/alsa/ama-test.co
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
-cargo test --release --locked --features alloc-check --test realtime_alloc
+cargo test --release --locked --test realtime_alloc --test wakeword_input_choice

@@ -1,11 +1,11 @@
-//! The `ama-engine` command line.
+//! The `ama-engine` command line: glue between clap and the library's commands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,6 +24,43 @@ enum Commands {
     CheckConfig {
         /// The TOML file.
         file: PathBuf,
+        /// Do not check that the ALSA device exists.
+        #[arg(long)]
+        no_device: bool,
+    },
+    /// Run the pipeline on a WAV file (16-bit mono, 16 or 48 kHz) through the real-time loop.
+    Simulate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// `always`: the whole input is one stream.
+        #[arg(long, value_enum, default_value = "auto")]
+        gate: crate::simulate::GateMode,
+        /// Pace the input to real time.
+        #[arg(long)]
+        realtime: bool,
+        /// Tap the button at this time, in seconds (repeatable).
+        #[arg(long = "tap-at")]
+        tap_at: Vec<f64>,
+        /// Press and hold the button from FROM to TO seconds (repeatable).
+        #[arg(long, value_parser = crate::simulate::parse_hold)]
+        hold: Vec<(f64, f64)>,
+        /// Also write each stream's 16 kHz PCM as handed to the encoder (stream-NNN.wav).
+        #[arg(long)]
+        pcm: bool,
+    },
+    /// Play the phone's side of AMA against a running engine (TCP or Unix link).
+    Phone(crate::ama::phone::cli::PhoneArgs),
+    /// Capture from ALSA until SIGINT/SIGTERM (or [audio] max_seconds).
+    Run {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where streams are written when no AMA link is configured.
+        #[arg(long, default_value = "out/run")]
+        out: PathBuf,
     },
     /// Print the Bluetooth capability assertion object (JSON).
     Capabilities(crate::bluetooth::commands::BluetoothArgs),
@@ -33,20 +70,130 @@ enum Commands {
     Bluetooth(crate::bluetooth::commands::BluetoothArgs),
 }
 
+/// Loads `path`, or the built-in default when absent.
+fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+    match path {
+        Some(p) => Config::load(p),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Loads a config and checks that its ALSA device opens, naming the file, line and key when
+/// it does not.
+fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
+    let cfg = load(path)?;
+    if let Err(e) = crate::audio::alsa::probe(&cfg.audio) {
+        let file = path.map_or_else(|| PathBuf::from("<built-in default>"), Path::to_path_buf);
+        let line = path
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .map_or(1, |t| crate::config::line_of_key(&t, "audio.device"));
+        return Err(ConfigError::Invalid {
+            file,
+            line,
+            key: "audio.device".into(),
+            message: e.to_string(),
+            accepted: "a capture PCM that exists (see `arecord -L`)".into(),
+        });
+    }
+    Ok(cfg)
+}
+
+/// The wake-word detector the config asks for; without one (disabled, or the model or
+/// runtime missing) the engine runs on with the button initiators only, and says why.
+fn detector(cfg: &Config) -> Option<Box<dyn dsp::wakeword::WakeWordDetector>> {
+    if !cfg.wakeword.enabled {
+        return None;
+    }
+    match crate::wakeword::build_detector(&cfg.wakeword) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!("wake word off: {e} (run scripts/setup.sh to install the model)");
+            None
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AMA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_tracing();
     match cli.command {
-        Commands::CheckConfig { file } => match Config::load(&file) {
-            Ok(cfg) => {
-                print!("{}", cfg.to_toml());
-                ExitCode::SUCCESS
+        Commands::Phone(args) => crate::ama::phone::cli::main(args),
+        Commands::CheckConfig { file, no_device } => {
+            let res = if no_device {
+                Config::load(&file)
+            } else {
+                load_with_device(Some(&file))
+            };
+            match res {
+                Ok(cfg) => {
+                    print!("{}", cfg.to_toml());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
+        }
+        Commands::Simulate {
+            config,
+            input,
+            out,
+            gate,
+            realtime,
+            tap_at,
+            hold,
+            pcm,
+        } => {
+            let config = match load(config.as_deref()) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let args = crate::simulate::SimulateArgs {
+                config,
+                input,
+                out: out.clone(),
+                gate,
+                realtime,
+                taps: tap_at,
+                holds: hold,
+                pcm,
+            };
+            let det = detector(&args.config);
+            match crate::simulate::simulate(&args, det) {
+                Ok(report) => {
+                    print!("{}", crate::simulate::summary(&report, &out));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("{e:#}")),
             }
-        },
+        }
+        Commands::Run { config, out } => {
+            let config = match load_with_device(config.as_deref()) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let det = detector(&config);
+            match crate::run::run(crate::run::RunArgs { config, out }, det) {
+                Ok(table) => {
+                    print!("{table}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("{e:#}")),
+            }
+        }
         Commands::Capabilities(args) => crate::bluetooth::commands::capabilities(&args),
         Commands::Devices(args) => crate::bluetooth::commands::devices(&args),
         Commands::Bluetooth(args) => crate::bluetooth::commands::bluetooth(&args),

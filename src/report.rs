@@ -1,1 +1,64 @@
-//! report (in progress).
+//! The run report: streams, timing table, counters, latency. Written as report.json by
+//! `simulate` and printed by `run` on exit.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::realtime::frame_loop::LoopExit;
+use crate::realtime::thread::RtStatus;
+use crate::recorder::StreamRecord;
+use crate::telemetry::Snapshot;
+
+/// Latency from the capture of a frame's first sample to the frame being ready to send.
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    /// Frame length + suppressor delay + resampler delay, µs.
+    pub algorithmic_us: f64,
+    /// Measured on live frames (paced runs only), µs: median and p99.
+    pub measured_median_us: Option<f64>,
+    pub measured_p99_us: Option<f64>,
+    /// Algorithmic + one period of capture buffering + median processing, µs.
+    pub expected_us: f64,
+}
+
+/// Everything a run reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub input: String,
+    pub input_rate: u32,
+    pub input_samples: u64,
+    pub denoise: bool,
+    pub opus_bitrate: u32,
+    pub opus_complexity: i32,
+    pub exit: Option<LoopExit>,
+    pub error: Option<String>,
+    pub realtime: RtStatus,
+    pub streams: Vec<StreamRecord>,
+    pub timing: Snapshot,
+    pub latency: Latency,
+}
+
+impl Report {
+    /// Computes the latency summary from the timing snapshot.
+    pub fn latency(algorithmic_us: f64, timing: &Snapshot) -> Latency {
+        let median_period = timing
+            .stages
+            .iter()
+            .find(|r| r.stage == "period")
+            .map_or(0.0, |r| r.median_us);
+        let measured = timing.latency.count > 0;
+        Latency {
+            algorithmic_us,
+            measured_median_us: measured.then(|| timing.latency.median_ns as f64 / 1000.0),
+            measured_p99_us: measured.then(|| timing.latency.p99_ns as f64 / 1000.0),
+            expected_us: algorithmic_us + timing.period_us + median_period,
+        }
+    }
+
+    /// Writes the report as pretty JSON.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(path, text + "\n")
+    }
+}

@@ -2,6 +2,7 @@
 //! dbus-daemon with python-dbusmock's bluez5 template, driven only through the control socket.
 //! Every event read is checked by a typed round trip against the model (support::check_event).
 
+#[path = "bluetooth_support/mod.rs"]
 mod support;
 
 use ama_engine::bluetooth::model::InterfaceVersion;

@@ -1,6 +1,7 @@
 //! Version 1.0 names and payloads, ids kept across restarts, and a kill of the engine while it
 //! rewrites the registry: all end to end against the BlueZ mock.
 
+#[path = "bluetooth_support/mod.rs"]
 mod support;
 
 use ama_engine::bluetooth::model::InterfaceVersion;

@@ -1,6 +1,7 @@
 //! The control socket: mode 0600, several clients, error lines for bad input (and nothing
 //! else happens), button commands, context and stats.
 
+#[path = "bluetooth_support/mod.rs"]
 mod support;
 
 use std::os::unix::fs::PermissionsExt;

@@ -1,7 +1,9 @@
 //! Noise suppression with nnnoiseless (RNNoise) at 48 kHz, 480-sample frames.
 //!
-//! **Guarantees**: the state is allocated and warmed in [`Denoiser::new`] (nnnoiseless allocates
-//! on its first frame); [`Denoiser::process`] never allocates afterwards.
+//! **Guarantees**: the state is allocated in [`Denoiser::new`]. nnnoiseless allocates on its
+//! first frame, and its FFT (easyfft) keeps plans in thread-local caches, so the first frame on
+//! *each thread* allocates: call [`Denoiser::warm`] on the thread that will run the loop, before
+//! the loop. After that, [`Denoiser::process`] never allocates on that thread.
 
 use nnnoiseless::DenoiseState;
 
@@ -25,16 +27,22 @@ impl Denoiser {
     /// Builds the suppressor and runs one silent frame through it so that its lazy
     /// allocations happen here, not in the real-time loop. Not real-time safe.
     pub fn new(enabled: bool) -> Self {
-        let state = enabled.then(|| {
-            let mut s = DenoiseState::new();
+        let mut d = Self {
+            state: enabled.then(DenoiseState::new),
+            last_vad: 0.0,
+        };
+        d.warm();
+        d
+    }
+
+    /// Runs one silent frame so that the lazy allocations (the model's buffers, this thread's
+    /// FFT plans) happen now. Call it on the real-time thread before its loop. Not real-time
+    /// safe.
+    pub fn warm(&mut self) {
+        if let Some(s) = self.state.as_mut() {
             let silence = [0.0f32; FRAME_48K];
             let mut out = [0.0f32; FRAME_48K];
             s.process_frame(&mut out, &silence);
-            s
-        });
-        Self {
-            state,
-            last_vad: 0.0,
         }
     }
 

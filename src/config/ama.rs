@@ -1,16 +1,355 @@
-//! [ama] section.
+//! [ama] section: the Alexa Mobile Accessory link, the accessory's identity and the session's
+//! timers. Every field is validated; errors name the key and the accepted values.
+
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::Invalid;
+use super::{check_range, Invalid};
+
+/// Which link carries AMA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmaLink {
+    /// No AMA link (`"none"`).
+    None,
+    /// A TCP listener (`"tcp://127.0.0.1:PORT"`), same bytes as RFCOMM; for tests and development.
+    Tcp(String),
+    /// A Unix stream socket listener (`"unix:/path"`).
+    Unix(PathBuf),
+    /// BlueZ RFCOMM profile with the AMA SPP UUID (`"rfcomm"`).
+    Rfcomm,
+    /// BlueZ GATT server and LE advertising (`"ble"`).
+    Ble,
+}
+
+impl AmaLink {
+    /// Parses the `link` value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "none" | "" => Some(Self::None),
+            "rfcomm" => Some(Self::Rfcomm),
+            "ble" => Some(Self::Ble),
+            _ => {
+                if let Some(addr) = s.strip_prefix("tcp://") {
+                    let (host, port) = addr.rsplit_once(':')?;
+                    (!host.is_empty() && port.parse::<u16>().is_ok())
+                        .then(|| Self::Tcp(addr.to_owned()))
+                } else if let Some(path) = s.strip_prefix("unix:") {
+                    (!path.is_empty()).then(|| Self::Unix(PathBuf::from(path)))
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// How the audio is picked up, per initiation (AMA AudioProfile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmaProfile {
+    CloseTalk,
+    NearField,
+    FarField,
+}
+
+/// Ways the user can start a dialog (AMA SpeechInitiationType).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmaInitiation {
+    Wakeword,
+    Tap,
+    PressAndHold,
+}
 
 /// [ama] section.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct AmaConfig {}
+pub struct AmaConfig {
+    /// `"none"`, `"tcp://HOST:PORT"`, `"unix:/path"`, `"rfcomm"` or `"ble"`.
+    pub link: String,
+    /// Serial number in DeviceInformation (at most 20 bytes).
+    pub serial_number: String,
+    /// Device name (at most 20 bytes; the phone may rename it, the new name is persisted).
+    pub name: String,
+    /// Device type registered with Amazon (at most 20 bytes).
+    pub device_type: String,
+    /// Device id in DeviceInformation.
+    pub device_id: u32,
+    /// Firmware version, sent in DeviceInformation.metadata["firmware_version"].
+    pub firmware_version: String,
+    /// Battery level in percent, if the board reports one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub battery_percent: Option<u32>,
+    /// Wake words the accessory detects.
+    pub wake_words: Vec<String>,
+    /// Supported speech initiations.
+    pub initiations: Vec<AmaInitiation>,
+    /// Audio profile for wake-word dialogs.
+    pub wakeword_profile: AmaProfile,
+    /// Audio profile for tap dialogs.
+    pub tap_profile: AmaProfile,
+    /// Audio profile for press-and-hold dialogs.
+    pub hold_profile: AmaProfile,
+    /// Directory for persisted state (device configuration, name, locale).
+    pub state_dir: PathBuf,
+    /// Send a KEEP_ALIVE when nothing was sent for this long, ms (0: never).
+    pub keepalive_ms: u32,
+    /// Drop the link when nothing was received for this long, ms (0: never).
+    pub link_timeout_ms: u32,
+    /// STOP_SPEECH (INTERNAL) when START_SPEECH is not answered within this time, ms.
+    pub start_timeout_ms: u32,
+    /// STOP_SPEECH (INTERNAL) when the phone does not endpoint within this time, ms.
+    pub endpoint_timeout_ms: u32,
+    /// Whole Opus frames packed per voice frame (fewer if the MTU is smaller).
+    pub frames_per_packet: u32,
+    /// Largest frame written at once on byte-stream links (RFCOMM, TCP, Unix), bytes.
+    pub stream_mtu: u32,
+    /// Frames buffered from the trigger until START_SPEECH is answered (older ones are dropped).
+    pub max_buffered_frames: u32,
+    /// Version packet: transport packet size.
+    pub transport_packet_size: u16,
+    /// Version packet: max transactional data size.
+    pub max_transactional_data_size: u16,
+    /// Locales offered in GET_LOCALES.
+    pub locales: Vec<String>,
+    /// Locale used until the phone sets another (persisted).
+    pub locale: String,
+    /// RFCOMM channel for the AMA SPP profile.
+    pub rfcomm_channel: u8,
+    /// BD_ADDR sent in UPGRADE_TRANSPORT's connection details on stream links (BLE and RFCOMM
+    /// use the adapter's address).
+    pub bd_addr: String,
+    /// Service data for UUID 0xFE03 in LE advertising, hex.
+    pub ble_service_data: String,
+}
+
+impl Default for AmaConfig {
+    fn default() -> Self {
+        Self {
+            link: "none".into(),
+            serial_number: "0000000001".into(),
+            name: "AMA Engine".into(),
+            device_type: "A1B2C3D4E5F6G7".into(),
+            device_id: 0,
+            firmware_version: env!("CARGO_PKG_VERSION").into(),
+            battery_percent: None,
+            wake_words: vec!["ALEXA".into()],
+            initiations: vec![
+                AmaInitiation::Wakeword,
+                AmaInitiation::Tap,
+                AmaInitiation::PressAndHold,
+            ],
+            wakeword_profile: AmaProfile::NearField,
+            tap_profile: AmaProfile::NearField,
+            hold_profile: AmaProfile::CloseTalk,
+            state_dir: PathBuf::from("/var/lib/ama-engine"),
+            keepalive_ms: 10_000,
+            link_timeout_ms: 30_000,
+            start_timeout_ms: 5_000,
+            endpoint_timeout_ms: 30_000,
+            frames_per_packet: 4,
+            stream_mtu: 990,
+            max_buffered_frames: 500,
+            transport_packet_size: 800,
+            max_transactional_data_size: 5000,
+            locales: vec!["en-US".into(), "en-GB".into(), "de-DE".into()],
+            locale: "en-US".into(),
+            rfcomm_channel: 19,
+            bd_addr: "00:00:00:00:00:00".into(),
+            ble_service_data: "0000".into(),
+        }
+    }
+}
+
+/// Parses `AA:BB:CC:DD:EE:FF` into six bytes, most significant first.
+pub fn parse_bd_addr(s: &str) -> Option<[u8; 6]> {
+    let mut out = [0u8; 6];
+    let mut parts = s.split(':');
+    for b in &mut out {
+        let p = parts.next()?;
+        if p.len() != 2 {
+            return None;
+        }
+        *b = u8::from_str_radix(p, 16).ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+/// Parses an even-length hex string.
+pub fn parse_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
+}
+
+fn check_len(key: &str, v: &str) -> Result<(), Invalid> {
+    if v.is_empty() || v.len() > 20 {
+        return Err(Invalid::new(
+            key,
+            format!("{:?} is {} bytes", v, v.len()),
+            "1 to 20 bytes",
+        ));
+    }
+    Ok(())
+}
 
 impl AmaConfig {
+    /// The parsed link (validated, so never `None` after [`Config::load`](super::Config::load)).
+    pub fn link_kind(&self) -> AmaLink {
+        AmaLink::parse(&self.link).unwrap_or(AmaLink::None)
+    }
+
     pub(super) fn validate(&self) -> Result<(), Invalid> {
-        Ok(())
+        if AmaLink::parse(&self.link).is_none() {
+            return Err(Invalid::new(
+                "ama.link",
+                format!("{:?} is not a link", self.link),
+                "\"none\", \"tcp://HOST:PORT\", \"unix:/path\", \"rfcomm\", \"ble\"",
+            ));
+        }
+        check_len("ama.serial_number", &self.serial_number)?;
+        check_len("ama.name", &self.name)?;
+        check_len("ama.device_type", &self.device_type)?;
+        if self.firmware_version.is_empty() || self.firmware_version.len() > 64 {
+            return Err(Invalid::new(
+                "ama.firmware_version",
+                "empty or too long",
+                "1 to 64 bytes",
+            ));
+        }
+        if let Some(b) = self.battery_percent {
+            check_range("ama.battery_percent", b, 0, 100)?;
+        }
+        if self.wake_words.is_empty() || self.wake_words.iter().any(|w| w.is_empty()) {
+            return Err(Invalid::new(
+                "ama.wake_words",
+                "empty list or empty word",
+                "a list of words such as [\"ALEXA\"]",
+            ));
+        }
+        if self.initiations.is_empty() {
+            return Err(Invalid::new(
+                "ama.initiations",
+                "empty list",
+                "one or more of \"wakeword\", \"tap\", \"press_and_hold\"",
+            ));
+        }
+        if self.state_dir.as_os_str().is_empty() {
+            return Err(Invalid::new(
+                "ama.state_dir",
+                "empty path",
+                "a directory path",
+            ));
+        }
+        check_range("ama.keepalive_ms", self.keepalive_ms, 0, 600_000)?;
+        if self.keepalive_ms != 0 && self.keepalive_ms < 100 {
+            return Err(Invalid::new(
+                "ama.keepalive_ms",
+                format!("{} is too short", self.keepalive_ms),
+                "0 (never) or 100 to 600000",
+            ));
+        }
+        if self.link_timeout_ms != 0
+            && (self.link_timeout_ms < 200 || self.link_timeout_ms <= self.keepalive_ms)
+        {
+            return Err(Invalid::new(
+                "ama.link_timeout_ms",
+                format!(
+                    "{} must exceed ama.keepalive_ms ({}) and 200",
+                    self.link_timeout_ms, self.keepalive_ms
+                ),
+                "0 (never) or more than keepalive_ms, at most 3600000",
+            ));
+        }
+        check_range("ama.link_timeout_ms", self.link_timeout_ms, 0, 3_600_000)?;
+        check_range("ama.start_timeout_ms", self.start_timeout_ms, 100, 60_000)?;
+        check_range(
+            "ama.endpoint_timeout_ms",
+            self.endpoint_timeout_ms,
+            500,
+            300_000,
+        )?;
+        check_range("ama.frames_per_packet", self.frames_per_packet, 1, 16)?;
+        check_range("ama.stream_mtu", self.stream_mtu, 23, 65_535)?;
+        check_range(
+            "ama.max_buffered_frames",
+            self.max_buffered_frames,
+            10,
+            10_000,
+        )?;
+        if self.locales.is_empty() || !self.locales.contains(&self.locale) {
+            return Err(Invalid::new(
+                "ama.locale",
+                format!("{:?} is not in ama.locales", self.locale),
+                format!("one of {:?}", self.locales),
+            ));
+        }
+        check_range("ama.rfcomm_channel", self.rfcomm_channel, 1, 30)?;
+        if parse_bd_addr(&self.bd_addr).is_none() {
+            return Err(Invalid::new(
+                "ama.bd_addr",
+                format!("{:?} is not a Bluetooth address", self.bd_addr),
+                "AA:BB:CC:DD:EE:FF",
+            ));
+        }
+        match parse_hex(&self.ble_service_data) {
+            Some(b) if b.len() <= 20 => Ok(()),
+            _ => Err(Invalid::new(
+                "ama.ble_service_data",
+                format!("{:?} is not hex of at most 20 bytes", self.ble_service_data),
+                "an even number of hex digits, at most 40",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_parse() {
+        assert_eq!(AmaLink::parse("none"), Some(AmaLink::None));
+        assert_eq!(
+            AmaLink::parse("tcp://127.0.0.1:7000"),
+            Some(AmaLink::Tcp("127.0.0.1:7000".into()))
+        );
+        assert_eq!(
+            AmaLink::parse("unix:/tmp/a.sock"),
+            Some(AmaLink::Unix("/tmp/a.sock".into()))
+        );
+        assert_eq!(AmaLink::parse("ble"), Some(AmaLink::Ble));
+        assert_eq!(AmaLink::parse("tcp://x"), None);
+        assert_eq!(AmaLink::parse("tcp://:80"), None);
+        assert_eq!(AmaLink::parse("udp://1:2"), None);
+    }
+
+    #[test]
+    fn defaults_are_valid_and_bad_values_name_their_key() {
+        assert!(AmaConfig::default().validate().is_ok());
+        let bad = |f: fn(&mut AmaConfig)| {
+            let mut c = AmaConfig::default();
+            f(&mut c);
+            c.validate().unwrap_err().key
+        };
+        assert_eq!(bad(|c| c.link = "carrier-pigeon".into()), "ama.link");
+        assert_eq!(bad(|c| c.name = "x".repeat(21)), "ama.name");
+        assert_eq!(bad(|c| c.locale = "fr-FR".into()), "ama.locale");
+        assert_eq!(bad(|c| c.frames_per_packet = 0), "ama.frames_per_packet");
+        assert_eq!(bad(|c| c.bd_addr = "00:11".into()), "ama.bd_addr");
+        assert_eq!(
+            bad(|c| c.ble_service_data = "0".into()),
+            "ama.ble_service_data"
+        );
+        assert_eq!(bad(|c| c.link_timeout_ms = 5_000), "ama.link_timeout_ms");
+        assert_eq!(
+            parse_bd_addr("01:23:45:67:89:AB"),
+            Some([1, 0x23, 0x45, 0x67, 0x89, 0xAB])
+        );
     }
 }

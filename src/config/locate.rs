@@ -27,3 +27,27 @@ pub fn line_of_key(text: &str, key: &str) -> usize {
     }
     line
 }
+
+/// The dotted key whose entry (key or value) contains byte `offset`, deepest first.
+pub fn key_at_offset(text: &str, offset: usize) -> Option<String> {
+    let root = DeTable::parse(text).ok()?;
+    let mut path = Vec::new();
+    find(root.get_ref(), offset, &mut path).then(|| path.join("."))
+}
+
+fn find(table: &DeTable<'_>, offset: usize, path: &mut Vec<String>) -> bool {
+    for (k, v) in table.iter() {
+        let inside = k.span().contains(&offset) || v.span().contains(&offset);
+        if let DeValue::Table(t) = v.get_ref() {
+            path.push(k.get_ref().to_string());
+            if find(t, offset, path) || inside {
+                return true;
+            }
+            path.pop();
+        } else if inside {
+            path.push(k.get_ref().to_string());
+            return true;
+        }
+    }
+    false
+}

@@ -9,20 +9,23 @@ mod ama;
 mod audio;
 mod bluetooth;
 mod control;
-mod locate;
+pub(crate) mod locate;
 mod wakeword;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use ama::AmaConfig;
+pub use ama::{
+    parse_bd_addr, parse_hex as parse_hex_data, AmaConfig, AmaInitiation, AmaLink, AmaProfile,
+};
 pub use audio::{
     AudioConfig, DenoiseConfig, GateConfig, OpusConfig, RealtimeConfig, StereoMix, WakeWordInput,
 };
 pub use bluetooth::{BluetoothConfig, PairingPolicy};
 pub use control::ControlConfig;
-pub use wakeword::WakeWordConfig;
+pub use locate::line_of_key;
+pub use wakeword::{WakeWordConfig, WakeWordPlacement};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -49,11 +52,13 @@ pub enum ConfigError {
         file: PathBuf,
         source: std::io::Error,
     },
-    /// The file is not valid TOML or does not fit the schema (wrong type, unknown key).
-    #[error("{file}:{line}: {message}")]
+    /// The file is not valid TOML or does not fit the schema (wrong type, unknown key); the
+    /// message says what was expected.
+    #[error("{file}:{line}: {}{message}", key.as_ref().map(|k| format!("key `{k}`: ")).unwrap_or_default())]
     Parse {
         file: PathBuf,
         line: usize,
+        key: Option<String>,
         message: String,
     },
     /// A value is out of range or inconsistent with another.
@@ -123,6 +128,7 @@ impl Config {
                 .span()
                 .map(|s| locate::line_of_offset(text, s.start))
                 .unwrap_or(1),
+            key: e.span().and_then(|s| locate::key_at_offset(text, s.start)),
             message: e.message().trim().to_owned(),
         })?;
         cfg.validate().map_err(|inv| ConfigError::Invalid {

@@ -1,8 +1,35 @@
-//! [wakeword]: the wake-word detector. Owned by the wake-word work (issue 3).
+//! [wakeword]: the wake-word detector (issue 3).
+//!
+//! ```toml
+//! [wakeword]
+//! enabled = true
+//! model = "models/alexa.json"                   # microWakeWord model description
+//! runtime = "models/libtensorflowlite_c.so"     # TensorFlow Lite C runtime (dlopen)
+//! # cutoff = 0.9          # default: probability_cutoff from the model's JSON
+//! # sliding_window = 5    # default: sliding_window_size from the model's JSON
+//! refractory_ms = 2000
+//! placement = "own_thread"
+//! thread_priority = 60
+//! ```
+//! Relative paths are taken from the engine's working directory.
+
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::Invalid;
+use super::{check_range, Invalid};
+
+/// Where the detector runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WakeWordPlacement {
+    /// Inside the real-time thread's period (only if the runtime neither allocates nor breaks
+    /// the budget: see the wake-word section of ARCHITECTURE.md for the measurement).
+    Realtime,
+    /// On its own high-priority thread fed by an SPSC ring; detections come back through
+    /// another ring. The real-time thread only pushes and pops.
+    OwnThread,
+}
 
 /// [wakeword] section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -10,16 +37,131 @@ use super::Invalid;
 pub struct WakeWordConfig {
     /// Run the detector (when off, only the button starts streams).
     pub enabled: bool,
+    /// The microWakeWord JSON (names the .tflite beside it, the cutoff and sliding window).
+    pub model: PathBuf,
+    /// The TensorFlow Lite C runtime, loaded with dlopen.
+    pub runtime: PathBuf,
+    /// Detection threshold on the mean probability (0-1); default: the model's JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cutoff: Option<f32>,
+    /// Number of model outputs averaged (1-50); default: the model's JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sliding_window: Option<u32>,
+    /// After a detection, no other detection for this long (ms).
+    pub refractory_ms: u32,
+    /// Where the detector runs.
+    pub placement: WakeWordPlacement,
+    /// SCHED_FIFO priority of the detector thread with `placement = "own_thread"` (1-99;
+    /// keep it below the real-time audio thread). Refusal by the OS is reported, not fatal.
+    pub thread_priority: i32,
 }
 
 impl Default for WakeWordConfig {
     fn default() -> Self {
-        Self { enabled: true }
+        Self {
+            enabled: true,
+            model: PathBuf::from("models/alexa.json"),
+            runtime: PathBuf::from("models/libtensorflowlite_c.so"),
+            cutoff: None,
+            sliding_window: None,
+            refractory_ms: 2000,
+            placement: WakeWordPlacement::OwnThread,
+            thread_priority: 60,
+        }
     }
 }
 
 impl WakeWordConfig {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
+        if self.model.as_os_str().is_empty() {
+            return Err(Invalid::new(
+                "wakeword.model",
+                "is empty",
+                "a path to a microWakeWord .json",
+            ));
+        }
+        if self.runtime.as_os_str().is_empty() {
+            return Err(Invalid::new(
+                "wakeword.runtime",
+                "is empty",
+                "a path to libtensorflowlite_c.so",
+            ));
+        }
+        if let Some(c) = self.cutoff {
+            // NaN fails both comparisons: reject it explicitly.
+            if c.is_nan() {
+                return Err(Invalid::new(
+                    "wakeword.cutoff",
+                    "is not a number",
+                    "0.0 to 1.0",
+                ));
+            }
+            check_range("wakeword.cutoff", c, 0.0, 1.0)?;
+        }
+        if let Some(w) = self.sliding_window {
+            check_range("wakeword.sliding_window", w, 1, 50)?;
+        }
+        check_range("wakeword.refractory_ms", self.refractory_ms, 0, 60_000)?;
+        check_range("wakeword.thread_priority", self.thread_priority, 1, 99)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::Config;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("b.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_leave_cutoff_and_window_to_the_model() {
+        let c = parse("[wakeword]\n").unwrap().wakeword;
+        assert_eq!((c.cutoff, c.sliding_window), (None, None));
+        assert_eq!(c.placement, super::WakeWordPlacement::OwnThread);
+    }
+
+    #[test]
+    fn overrides_are_read() {
+        let c = parse("[wakeword]\ncutoff = 0.8\nsliding_window = 3\nplacement = \"realtime\"\n")
+            .unwrap()
+            .wakeword;
+        assert_eq!((c.cutoff, c.sliding_window), (Some(0.8), Some(3)));
+        assert_eq!(c.placement, super::WakeWordPlacement::Realtime);
+    }
+
+    #[test]
+    fn bad_values_name_line_key_and_accepted_values() {
+        let e = parse("[wakeword]\n\ncutoff = 1.5\n").unwrap_err();
+        assert!(
+            e.starts_with("b.toml:3:") && e.contains("wakeword.cutoff"),
+            "{e}"
+        );
+        assert!(e.contains("0 to 1"), "{e}");
+        let e = parse("[wakeword]\nsliding_window = 0\n").unwrap_err();
+        assert!(
+            e.contains("wakeword.sliding_window") && e.contains("1 to 50"),
+            "{e}"
+        );
+        let e = parse("[wakeword]\nplacement = \"gpu\"\n").unwrap_err();
+        assert!(e.starts_with("b.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn board_profiles_place_the_detector_below_the_realtime_thread() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        for name in ["default.toml", "headset.toml", "speaker.toml"] {
+            let path = root.join(name);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let c = Config::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+            assert!(c.wakeword.enabled, "{name}");
+            assert!(
+                c.wakeword.thread_priority < c.realtime.priority,
+                "{name}: the detector thread must not outrank the real-time thread"
+            );
+        }
     }
 }

@@ -84,6 +84,15 @@ impl std::fmt::Debug for OpusFrame {
     }
 }
 
+/// The 16 kHz samples of one encoded frame, as handed to the encoder (the optional PCM tap
+/// used by `simulate --pcm` to measure the signal chain without the codec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PcmFrame {
+    pub stream: u32,
+    pub seq: u32,
+    pub samples: [i16; dsp::OPUS_FRAME_16K],
+}
+
 /// Messages from the real-time thread, in order.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Outbound {

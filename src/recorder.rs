@@ -1,0 +1,210 @@
+//! Drains the real-time thread's outbound ring into Ogg Opus files, one per stream
+//! (`stream-001.ogg`, ...), and keeps a record of each stream for the report.
+//! Runs on an ordinary thread: not real-time safe, and never touched by the RT thread.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rtrb::Consumer;
+use serde::Serialize;
+
+use crate::ogg_opus::OggOpusWriter;
+use crate::realtime::messages::{EndReason, Initiator, Outbound, PcmFrame, WakeWordIndices};
+
+/// One recorded stream.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StreamRecord {
+    /// File name inside the output directory.
+    pub file: String,
+    pub stream: u32,
+    pub initiator: Initiator,
+    /// Wake-word indices (16 kHz samples from the stream's first sample).
+    pub wake_word: Option<WakeWordIndices>,
+    pub score: f32,
+    /// First sample of the stream on the 16 kHz timeline.
+    pub first_sample_16k: u64,
+    /// First sample of the stream in the input, at the input's rate.
+    pub first_input_sample: u64,
+    /// Where the stream starts in the input, seconds.
+    pub start_seconds: f64,
+    /// Samples in the stream at 16 kHz (frames * 320).
+    pub sample_count: u64,
+    pub frames: u32,
+    /// Sequence numbers missing (dropped frames).
+    pub missing_frames: u32,
+    pub end_reason: Option<EndReason>,
+}
+
+struct Open {
+    rec: StreamRecord,
+    writer: OggOpusWriter<BufWriter<File>>,
+    next_seq: u32,
+    pcm: Option<hound::WavWriter<BufWriter<File>>>,
+}
+
+/// Writes streams from the ring into `dir`.
+pub struct Recorder {
+    dir: PathBuf,
+    input_rate: u32,
+    pre_skip_16k: usize,
+    open: Option<Open>,
+    done: Vec<StreamRecord>,
+    pcm: Option<Consumer<PcmFrame>>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").field("dir", &self.dir).finish()
+    }
+}
+
+impl Recorder {
+    /// A recorder into `dir` (created if missing). `pre_skip_16k` is the encoder lookahead.
+    pub fn new(dir: &Path, input_rate: u32, pre_skip_16k: usize) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            input_rate,
+            pre_skip_16k,
+            open: None,
+            done: Vec::new(),
+            pcm: None,
+        })
+    }
+
+    /// Also writes `stream-NNN.wav`: the 16 kHz PCM handed to the encoder, from `tap`.
+    pub fn with_pcm(mut self, tap: Consumer<PcmFrame>) -> Self {
+        self.pcm = Some(tap);
+        self
+    }
+
+    /// Handles one message. Returns false after `SourceEnded`.
+    pub fn handle(&mut self, msg: Outbound) -> std::io::Result<bool> {
+        match msg {
+            Outbound::StreamStarted {
+                stream,
+                initiator,
+                wake,
+                first_sample,
+                score,
+            } => {
+                self.close(None)?;
+                let file = format!("stream-{:03}.ogg", self.done.len() + 1);
+                let out = BufWriter::new(File::create(self.dir.join(&file))?);
+                let writer = OggOpusWriter::new(out, stream, self.pre_skip_16k, 16_000, 20)?;
+                let ratio = u64::from(self.input_rate / 16_000);
+                let pcm = match self.pcm {
+                    Some(_) => Some(
+                        hound::WavWriter::create(
+                            self.dir.join(file.replace(".ogg", ".wav")),
+                            hound::WavSpec {
+                                channels: 1,
+                                sample_rate: 16_000,
+                                bits_per_sample: 16,
+                                sample_format: hound::SampleFormat::Int,
+                            },
+                        )
+                        .map_err(std::io::Error::other)?,
+                    ),
+                    None => None,
+                };
+                self.open = Some(Open {
+                    rec: StreamRecord {
+                        file,
+                        stream,
+                        initiator,
+                        wake_word: wake,
+                        score,
+                        first_sample_16k: first_sample,
+                        first_input_sample: first_sample * ratio,
+                        start_seconds: first_sample as f64 / 16_000.0,
+                        sample_count: 0,
+                        frames: 0,
+                        missing_frames: 0,
+                        end_reason: None,
+                    },
+                    writer,
+                    next_seq: 0,
+                    pcm,
+                });
+            }
+            Outbound::Frame(f) => {
+                if let Some(o) = self.open.as_mut().filter(|o| o.rec.stream == f.stream) {
+                    o.rec.missing_frames += f.seq.saturating_sub(o.next_seq);
+                    o.next_seq = f.seq + 1;
+                    o.writer.push(f.packet())?;
+                    if let (Some(w), Some(tap)) = (o.pcm.as_mut(), self.pcm.as_mut()) {
+                        // The tap carries the same frames in the same order; skip any
+                        // left over from a dropped frame.
+                        while let Ok(p) = tap.pop() {
+                            if p.stream == f.stream && p.seq == f.seq {
+                                for s in p.samples {
+                                    w.write_sample(s).map_err(std::io::Error::other)?;
+                                }
+                                break;
+                            }
+                        }
+                    }
+                    o.rec.frames += 1;
+                    o.rec.sample_count += dsp::OPUS_FRAME_16K as u64;
+                }
+            }
+            Outbound::StreamEnded { stream, reason, .. } => {
+                if self.open.as_ref().is_some_and(|o| o.rec.stream == stream) {
+                    self.close(Some(reason))?;
+                }
+            }
+            Outbound::SourceEnded => {
+                self.close(Some(EndReason::InputEnded))?;
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn close(&mut self, reason: Option<EndReason>) -> std::io::Result<()> {
+        if let Some(mut o) = self.open.take() {
+            o.rec.end_reason = reason;
+            let mut w = o.writer.finish()?;
+            std::io::Write::flush(&mut w)?;
+            if let Some(p) = o.pcm {
+                p.finalize().map_err(std::io::Error::other)?;
+            }
+            self.done.push(o.rec);
+        }
+        Ok(())
+    }
+
+    /// Drains `rx` until `SourceEnded`, or until `stop` is set and the ring is empty.
+    pub fn drain(
+        mut self,
+        mut rx: Consumer<Outbound>,
+        stop: &AtomicBool,
+    ) -> std::io::Result<Vec<StreamRecord>> {
+        loop {
+            match rx.pop() {
+                Ok(msg) => {
+                    if !self.handle(msg)? {
+                        break;
+                    }
+                }
+                Err(_) => {
+                    // The producer is gone and nothing is left: the loop ended without room
+                    // for its last message.
+                    if rx.is_abandoned() && rx.is_empty() {
+                        break;
+                    }
+                    if stop.load(Ordering::Relaxed) && rx.is_abandoned() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        }
+        self.close(None)?;
+        Ok(self.done)
+    }
+}

@@ -1,0 +1,132 @@
+//! `ama-engine run`: the pipeline from ALSA until SIGINT/SIGTERM (or `[audio] max_seconds`),
+//! with a live status line on a terminal, and the timing table on exit.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use dsp::wakeword::WakeWordDetector;
+
+use crate::audio::alsa::AlsaSource;
+use crate::config::Config;
+use crate::realtime::{self, StartOptions};
+use crate::recorder::Recorder;
+use crate::telemetry::{Stage, Telemetry};
+
+/// Options of `run`.
+#[derive(Debug, Clone)]
+pub struct RunArgs {
+    pub config: Config,
+    /// Where streams are written when no AMA link is configured.
+    pub out: PathBuf,
+}
+
+/// One status line: frames, level meter, period timings, overruns.
+pub fn status_line(tel: &Telemetry) -> String {
+    let level = tel.level_dbfs().max(-90.0);
+    let bars = (((level + 90.0) / 90.0) * 20.0).round().clamp(0.0, 20.0) as usize;
+    let p = tel.stage(Stage::Period).stats();
+    format!(
+        "frames {:>6} streams {:>3} [{:<20}] {:>6.1} dBFS  period med {:>6.1} us p99 {:>6.1} us  over {} xruns {} dropped {}",
+        tel.frames.load(Ordering::Relaxed),
+        tel.streams.load(Ordering::Relaxed),
+        "#".repeat(bars),
+        level,
+        p.median_ns as f64 / 1000.0,
+        p.p99_ns as f64 / 1000.0,
+        tel.overruns.load(Ordering::Relaxed),
+        tel.xruns.load(Ordering::Relaxed),
+        tel.dropped.load(Ordering::Relaxed),
+    )
+}
+
+fn spawn_status(tel: Arc<Telemetry>, done: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let tty = std::io::stderr().is_terminal();
+        let mut last_log = Instant::now();
+        while !done.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+            if tty {
+                eprint!("\r{}\x1b[K", status_line(&tel));
+            } else if last_log.elapsed() >= Duration::from_secs(5) {
+                tracing::info!("{}", status_line(&tel));
+                last_log = Instant::now();
+            }
+        }
+        if tty {
+            eprintln!();
+        }
+    })
+}
+
+/// Runs the engine. Returns the timing table text.
+pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow::Result<String> {
+    let cfg = &args.config;
+    let source = AlsaSource::open(&cfg.audio)?;
+    tracing::info!(device = %cfg.audio.device, negotiated = ?source.negotiated(), "capture open");
+    let lookahead =
+        dsp::codec::OpusEncoder::new(cfg.opus.codec_bitrate(), cfg.opus.complexity)?.lookahead();
+    let max_periods = (cfg.audio.max_seconds > 0.0).then(|| {
+        (cfg.audio.max_seconds * f64::from(cfg.audio.rate) / f64::from(cfg.audio.period_frames))
+            .ceil() as u64
+    });
+    let rt = realtime::start(
+        cfg,
+        source,
+        detector,
+        StartOptions {
+            always: false,
+            promote: true,
+            backpressure: false,
+            max_periods,
+            pcm_tap: false,
+        },
+    )?;
+    let stop = rt.stop.clone();
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone())?;
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    let status = spawn_status(rt.telemetry.clone(), done.clone());
+    let mut text = String::new();
+    let outcome = if cfg.ama.link.trim() == "none" {
+        // No AMA link: what would be sent goes to Ogg Opus files.
+        let recorder = Recorder::new(&args.out, cfg.audio.rate, lookahead)
+            .with_context(|| format!("cannot create {}", args.out.display()))?;
+        let outbound = rt.outbound;
+        let rec_stop = stop.clone();
+        let rec = std::thread::spawn(move || recorder.drain(outbound, &rec_stop));
+        let outcome = rt
+            .join
+            .join()
+            .map_err(|_| anyhow::anyhow!("the real-time thread panicked"))?;
+        stop.store(true, Ordering::Relaxed);
+        let streams = rec
+            .join()
+            .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))??;
+        text += &format!(
+            "{} stream(s) written to {}\n",
+            streams.len(),
+            args.out.display()
+        );
+        for s in &streams {
+            text += &format!(
+                "  {} {:?} {} frames, end {:?}\n",
+                s.file, s.initiator, s.frames, s.end_reason
+            );
+        }
+        outcome
+    } else {
+        crate::link_runtime::serve_ama(cfg, rt.outbound, rt.commands, &stop, rt.join)?
+    };
+    done.store(true, Ordering::Relaxed);
+    let _ = status.join();
+    let snap = rt.telemetry.snapshot();
+    text = format!("real-time: {:?}\n{text}", outcome.status);
+    text += &snap.table();
+    outcome.exit.context("capture failed")?;
+    Ok(text)
+}

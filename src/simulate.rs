@@ -1,0 +1,177 @@
+//! `ama-engine simulate`: the same pipeline and real-time loop, with a WAV file as the
+//! capture source; streams go to Ogg Opus files and a report.json.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use anyhow::{bail, Context};
+use dsp::wakeword::WakeWordDetector;
+
+use crate::audio::wav::{Scripted, WavSource};
+use crate::audio::CaptureSource;
+use crate::config::Config;
+use crate::realtime::messages::Command;
+use crate::realtime::{self, StartOptions};
+use crate::recorder::Recorder;
+use crate::report::Report;
+
+/// How streams are opened in a simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GateMode {
+    /// The wake-word detector and the button script open streams.
+    Auto,
+    /// The whole input is one stream.
+    Always,
+}
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct SimulateArgs {
+    pub config: Config,
+    pub input: PathBuf,
+    pub out: PathBuf,
+    pub gate: GateMode,
+    pub realtime: bool,
+    /// Tap times in seconds.
+    pub taps: Vec<f64>,
+    /// Press-and-hold intervals in seconds.
+    pub holds: Vec<(f64, f64)>,
+    /// Also write each stream's 16 kHz PCM as handed to the encoder (stream-NNN.wav).
+    pub pcm: bool,
+}
+
+/// Parses `FROM-TO` (seconds) for `--hold`.
+pub fn parse_hold(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or_else(|| format!("`{s}`: expected FROM-TO in seconds, e.g. 1.5-4"))?;
+    let from: f64 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{a}` is not a number"))?;
+    let to: f64 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{b}` is not a number"))?;
+    if !(from >= 0.0 && to > from) {
+        return Err(format!("`{s}`: need 0 <= FROM < TO"));
+    }
+    Ok((from, to))
+}
+
+fn script(rate: u32, taps: &[f64], holds: &[(f64, f64)]) -> Vec<Scripted> {
+    let at = |s: f64| (s * f64::from(rate)).round() as u64;
+    let mut v: Vec<Scripted> = taps
+        .iter()
+        .map(|&t| Scripted {
+            at_sample: at(t),
+            command: Command::Tap,
+        })
+        .collect();
+    for &(from, to) in holds {
+        v.push(Scripted {
+            at_sample: at(from),
+            command: Command::Press,
+        });
+        v.push(Scripted {
+            at_sample: at(to),
+            command: Command::Release,
+        });
+    }
+    v
+}
+
+/// Runs a simulation with an optional detector and returns the report (also written to
+/// `out/report.json`).
+pub fn simulate(
+    args: &SimulateArgs,
+    detector: Option<Box<dyn WakeWordDetector>>,
+) -> anyhow::Result<Report> {
+    let source = WavSource::open(&args.input, args.realtime)?;
+    let rate = source.rate();
+    let input_samples = source.len() as u64;
+    let source = source.with_script(script(rate, &args.taps, &args.holds));
+    let cfg = &args.config;
+    let lookahead =
+        dsp::codec::OpusEncoder::new(cfg.opus.codec_bitrate(), cfg.opus.complexity)?.lookahead();
+    let recorder = Recorder::new(&args.out, rate, lookahead)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let opts = StartOptions {
+        always: args.gate == GateMode::Always,
+        promote: args.realtime,
+        backpressure: !args.realtime,
+        max_periods: None,
+        pcm_tap: args.pcm,
+    };
+    let detector = if args.gate == GateMode::Always {
+        None
+    } else {
+        detector
+    };
+    let rt = realtime::start(cfg, source, detector, opts)?;
+    let stop = rt.stop.clone();
+    let tel = rt.telemetry.clone();
+    let outbound = rt.outbound;
+    let recorder = match rt.pcm {
+        Some(tap) => recorder.with_pcm(tap),
+        None => recorder,
+    };
+    let rec = std::thread::Builder::new()
+        .name("ama-recorder".into())
+        .spawn(move || recorder.drain(outbound, &stop))?;
+    let outcome = rt
+        .join
+        .join()
+        .map_err(|_| anyhow::anyhow!("the real-time thread panicked"))?;
+    rt.stop.store(true, Ordering::Relaxed);
+    let streams = rec
+        .join()
+        .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))??;
+    let timing = tel.snapshot();
+    let report = Report {
+        input: args.input.display().to_string(),
+        input_rate: rate,
+        input_samples,
+        denoise: cfg.denoise.enabled,
+        opus_bitrate: cfg.opus.bitrate,
+        opus_complexity: cfg.opus.complexity,
+        exit: outcome.exit.as_ref().ok().copied(),
+        error: outcome.exit.as_ref().err().map(|e| e.to_string()),
+        realtime: outcome.status,
+        streams,
+        latency: Report::latency(outcome.algorithmic_latency_us, &timing),
+        timing,
+    };
+    report.write(&args.out.join("report.json"))?;
+    if let Err(e) = outcome.exit {
+        bail!("capture failed: {e}");
+    }
+    Ok(report)
+}
+
+/// Human summary of a simulation.
+pub fn summary(report: &Report, out: &Path) -> String {
+    let mut s = format!(
+        "{} stream(s) written to {}\n",
+        report.streams.len(),
+        out.display()
+    );
+    for st in &report.streams {
+        s += &format!(
+            "  {}  {:?}  start {:.2} s  {} frames  end {:?}{}\n",
+            st.file,
+            st.initiator,
+            st.start_seconds,
+            st.frames,
+            st.end_reason,
+            st.wake_word
+                .map(|w| format!(
+                    "  wake word {}..{}",
+                    w.start_index_in_samples, w.end_index_in_samples
+                ))
+                .unwrap_or_default()
+        );
+    }
+    s += &report.timing.table();
+    s
+}
