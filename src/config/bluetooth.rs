@@ -141,4 +141,16 @@ mod tests {
             "bluetooth.operation_timeout_s"
         );
     }
+
+    #[test]
+    fn default_toml_sections_are_valid() {
+        let cfg: crate::config::Config =
+            toml::from_str(include_str!("../../config/default.toml")).expect("default.toml");
+        cfg.bluetooth.validate().expect("[bluetooth]");
+        cfg.control.validate().expect("[control]");
+        assert_eq!(
+            cfg.bluetooth.registry_path(),
+            PathBuf::from("state/bluetooth-devices.json")
+        );
+    }
 }
