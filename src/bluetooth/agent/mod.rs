@@ -8,6 +8,8 @@ pub mod backend;
 pub mod core;
 mod directives;
 pub mod driver;
+mod observe;
+mod outcome;
 pub mod output;
 
 pub use backend::{BackendError, BackendErrorKind, BackendEvent, BluetoothBackend, DeviceInfo};
