@@ -479,3 +479,16 @@ fn media_control_without_a_player_fails() {
     t.c.directive("Next", json!({"device": {"uniqueDeviceId": id}}));
     t.c.event("MediaControlNextFailed");
 }
+
+#[test]
+fn exit_discoverable_mode_ends_a_running_scan() {
+    let mut t = setup(&[]);
+    t.mock.add_device(PHONE, "Phone");
+    t.c.directive("ScanDevices", json!({}));
+    assert_eq!(payload(&t.c.event("ScanDevicesReport"))["hasMore"], true);
+    t.c.directive("ExitDiscoverableMode", json!({}));
+    let r = t.c.event("ScanDevicesReport");
+    assert_eq!(payload(&r)["hasMore"], false);
+    assert!(id_in_scan(&r, "Phone").is_some());
+    t.mock.wait_adapter("Discovering", json!(false));
+}
