@@ -6,6 +6,7 @@
 pub mod ama;
 pub mod audio;
 pub mod bluetooth;
+pub mod bridge;
 pub mod cli;
 pub mod config;
 pub mod control;

@@ -1,5 +1,6 @@
-//! The async side of `run`: a tokio runtime that serves the AMA link with the real-time
-//! thread's rings, and forwards commands from the async side into the command ring.
+//! The async side of `run`: one tokio runtime serving the AMA link (with the real-time
+//! thread's rings) and the Bluetooth interface with its control socket, bridged to each other,
+//! and forwarding commands from the async side into the command ring.
 //! Not real-time safe; never touched by the RT thread, which only sees the rings.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +12,8 @@ use anyhow::Context;
 use rtrb::{Consumer, Producer};
 use tokio::sync::mpsc;
 
+use crate::ama::AmaService;
+use crate::bridge::Bridge;
 use crate::config::Config;
 use crate::realtime::messages::{Command, Outbound};
 use crate::realtime::LoopOutcome;
@@ -37,16 +40,26 @@ pub async fn forward_commands(mut rx: mpsc::Receiver<Command>, mut ring: Produce
     }
 }
 
-/// Serves the AMA link until the capture ends (then a grace period for the link to deliver
-/// what is in flight), the sender stops by itself, or the stop flag is set. Returns the RT
-/// loop's outcome.
-pub fn serve_ama(
-    cfg: &Config,
-    outbound: Consumer<Outbound>,
-    commands: Producer<Command>,
-    stop: &Arc<AtomicBool>,
-    rt_join: JoinHandle<LoopOutcome>,
-) -> anyhow::Result<LoopOutcome> {
+/// What the async side consumes of the RT thread.
+pub struct RtSide {
+    /// The outbound ring, when the AMA link takes it (else the caller records it).
+    pub outbound: Option<Consumer<Outbound>>,
+    pub commands: Producer<Command>,
+    pub stop: Arc<AtomicBool>,
+    pub join: JoinHandle<LoopOutcome>,
+}
+
+impl std::fmt::Debug for RtSide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RtSide").finish_non_exhaustive()
+    }
+}
+
+/// Serves the AMA link (when `rt.outbound` is given) and the Bluetooth interface (when
+/// `[bluetooth] enabled`) until the capture ends (then a grace period for the link to deliver
+/// what is in flight), the AMA sender stops by itself, or the stop flag is set. A Bluetooth
+/// failure (no BlueZ) is logged and the audio side goes on. Returns the RT loop's outcome.
+pub fn serve(cfg: &Config, rt: RtSide) -> anyhow::Result<LoopOutcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("ama-async")
@@ -54,30 +67,56 @@ pub fn serve_ama(
         .build()
         .context("cannot start the async runtime")?;
     let cfg = Arc::new(cfg.clone());
-    let rt_thread = &rt_join;
+    let RtSide {
+        outbound,
+        commands,
+        stop,
+        join,
+    } = rt;
+    let rt_thread = &join;
+    let stop_ref = &stop;
     let served = runtime.block_on(async move {
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(forward_commands(rx, commands));
-        let serve = crate::ama::serve(cfg, outbound, tx);
+        let mut ama = outbound.map(|o| (AmaService::new(cfg.clone()), o));
+        if cfg.bluetooth.enabled {
+            let bridge = ama.as_mut().map(|(svc, _)| Bridge {
+                media: svc.media_controls(16),
+                features: svc.feature_updates(16),
+            });
+            let (cfg, tx) = (cfg.clone(), tx.clone());
+            tokio::spawn(async move {
+                if let Err(e) = crate::bluetooth::serve_bridged(cfg, tx, bridge).await {
+                    tracing::error!("Bluetooth interface stopped: {e}; audio goes on");
+                }
+            });
+        }
+        let grace = ama.is_some();
         let ended = async {
-            while !stop.load(Ordering::Relaxed) && !rt_thread.is_finished() {
+            while !stop_ref.load(Ordering::Relaxed) && !rt_thread.is_finished() {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            if !stop.load(Ordering::Relaxed) {
+            if grace && !stop_ref.load(Ordering::Relaxed) {
                 tokio::time::sleep(DRAIN_GRACE).await;
             }
         };
-        tokio::select! {
-            // The sender ends by itself once the capture has ended and the rest is sent.
-            r = serve => r,
-            () = ended => Ok(()),
+        match ama {
+            Some((svc, outbound)) => tokio::select! {
+                // The sender ends by itself once the capture has ended and the rest is sent.
+                r = svc.run(outbound, tx) => r.context("AMA link failed"),
+                () = ended => Ok(()),
+            },
+            None => {
+                ended.await;
+                Ok(())
+            }
         }
     });
     stop.store(true, Ordering::Relaxed);
     runtime.shutdown_timeout(Duration::from_secs(1));
-    let outcome = rt_join
+    let outcome = join
         .join()
         .map_err(|_| anyhow::anyhow!("the real-time thread panicked"))?;
-    served.context("AMA link failed")?;
+    served?;
     Ok(outcome)
 }

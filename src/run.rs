@@ -92,18 +92,28 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     let done = Arc::new(AtomicBool::new(false));
     let status = spawn_status(rt.telemetry.clone(), done.clone());
     let mut text = String::new();
-    let outcome = if cfg.ama.link.trim() == "none" {
-        // No AMA link: what would be sent goes to Ogg Opus files.
+    // Without an AMA link, what would be sent goes to Ogg Opus files.
+    let (outbound, recorder) = if cfg.ama.link.trim() == "none" {
         let recorder = Recorder::new(&args.out, cfg.audio.rate, lookahead)
             .with_context(|| format!("cannot create {}", args.out.display()))?;
-        let outbound = rt.outbound;
-        let rec_stop = stop.clone();
-        let rec = std::thread::spawn(move || recorder.drain(outbound, &rec_stop));
-        let outcome = rt
-            .join
-            .join()
-            .map_err(|_| anyhow::anyhow!("the real-time thread panicked"))?;
-        stop.store(true, Ordering::Relaxed);
+        let (ring, rec_stop) = (rt.outbound, stop.clone());
+        (
+            None,
+            Some(std::thread::spawn(move || recorder.drain(ring, &rec_stop))),
+        )
+    } else {
+        (Some(rt.outbound), None)
+    };
+    let outcome = crate::link_runtime::serve(
+        cfg,
+        crate::link_runtime::RtSide {
+            outbound,
+            commands: rt.commands,
+            stop: stop.clone(),
+            join: rt.join,
+        },
+    )?;
+    if let Some(rec) = recorder {
         let streams = rec
             .join()
             .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))??;
@@ -118,10 +128,7 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
                 s.file, s.initiator, s.frames, s.end_reason
             );
         }
-        outcome
-    } else {
-        crate::link_runtime::serve_ama(cfg, rt.outbound, rt.commands, &stop, rt.join)?
-    };
+    }
     done.store(true, Ordering::Relaxed);
     let _ = status.join();
     let snap = rt.telemetry.snapshot();

@@ -12,5 +12,5 @@ pub mod registry;
 pub mod service;
 
 pub use error::BluetoothError;
-pub use service::serve;
+pub use service::{serve, serve_bridged};
 pub mod streaming;

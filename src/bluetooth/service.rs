@@ -19,6 +19,16 @@ pub async fn serve(
     cfg: Arc<Config>,
     commands: mpsc::Sender<Command>,
 ) -> Result<(), BluetoothError> {
+    serve_bridged(cfg, commands, None).await
+}
+
+/// [`serve`], also running the AMA bridge (media controls from the phone, A2DP state to the
+/// phone's feature table) when given.
+pub async fn serve_bridged(
+    cfg: Arc<Config>,
+    commands: mpsc::Sender<Command>,
+    bridge: Option<crate::bridge::Bridge>,
+) -> Result<(), BluetoothError> {
     let bt = &cfg.bluetooth;
     let (registry, err) = Registry::open_or_recover(&bt.registry_path());
     if let Some(e) = err {
@@ -34,6 +44,9 @@ pub async fn serve(
     let core = AgentCore::new(settings, registry);
     let (handle, _task) = driver::spawn(core, backend.clone(), events);
     let _pairing = pairing::start(&backend, bt.pairing_policy, handle.pairing_window()).await?;
+    if let Some(b) = bridge {
+        tokio::spawn(crate::bridge::run(handle.clone(), b));
+    }
     let listener = crate::control::bind(&cfg.control.path)?;
     tracing::info!(
         "Bluetooth interface {} on {}; control socket {}",

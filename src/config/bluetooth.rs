@@ -22,6 +22,9 @@ pub enum PairingPolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BluetoothConfig {
+    /// Run the Bluetooth interface and the control socket in `ama-engine run` (needs BlueZ on
+    /// the system bus; `ama-engine bluetooth` runs them alone whatever this says).
+    pub enabled: bool,
     /// Interface version asserted to AVS: "2.0" or "1.0" (names and payloads follow it).
     pub interface_version: String,
     /// Profiles listed in the 2.0 capability assertion.
@@ -43,6 +46,7 @@ pub struct BluetoothConfig {
 impl Default for BluetoothConfig {
     fn default() -> Self {
         Self {
+            enabled: false,
             interface_version: "2.0".into(),
             profiles: vec!["AVRCP".into(), "A2DP_SINK".into(), "A2DP_SOURCE".into()],
             adapter: String::new(),
