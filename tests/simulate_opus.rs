@@ -47,6 +47,23 @@ fn always_stream_decodes_everywhere_with_the_input_duration() {
         "not all packets are 80 bytes"
     );
 
+    // opusinfo validates the container (RFC 7845 headers, granule positions, page flags).
+    let info = std::process::Command::new("opusinfo")
+        .arg(&ogg)
+        .output()
+        .expect("opusinfo (opus-tools) is installed by scripts/setup.sh");
+    let text =
+        String::from_utf8_lossy(&info.stdout).into_owned() + &String::from_utf8_lossy(&info.stderr);
+    assert!(info.status.success(), "opusinfo failed: {text}");
+    assert!(
+        !text.contains("WARNING") && !text.contains("ERROR"),
+        "opusinfo complains: {text}"
+    );
+    assert!(
+        text.contains("hard-CBR"),
+        "opusinfo does not see hard CBR: {text}"
+    );
+
     // libopus.
     let pcm = decode_libopus(&ogg);
     let secs = pcm.len() as f64 / 16_000.0;
