@@ -208,3 +208,25 @@ impl Recorder {
         Ok(self.done)
     }
 }
+
+/// One line per recorded stream, for the command line.
+pub fn listing(streams: &[StreamRecord], dir: &Path) -> String {
+    let mut s = format!("{} stream(s) written to {}\n", streams.len(), dir.display());
+    for st in streams {
+        s += &format!(
+            "  {}  {:?}  start {:.2} s  {} frames  end {:?}{}\n",
+            st.file,
+            st.initiator,
+            st.start_seconds,
+            st.frames,
+            st.end_reason,
+            st.wake_word
+                .map(|w| format!(
+                    "  wake word {}..{}",
+                    w.start_index_in_samples, w.end_index_in_samples
+                ))
+                .unwrap_or_default()
+        );
+    }
+    s
+}

@@ -117,17 +117,7 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
         let streams = rec
             .join()
             .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))??;
-        text += &format!(
-            "{} stream(s) written to {}\n",
-            streams.len(),
-            args.out.display()
-        );
-        for s in &streams {
-            text += &format!(
-                "  {} {:?} {} frames, end {:?}\n",
-                s.file, s.initiator, s.frames, s.end_reason
-            );
-        }
+        text += &crate::recorder::listing(&streams, &args.out);
     }
     done.store(true, Ordering::Relaxed);
     let _ = status.join();

@@ -151,27 +151,7 @@ pub fn simulate(
 
 /// Human summary of a simulation.
 pub fn summary(report: &Report, out: &Path) -> String {
-    let mut s = format!(
-        "{} stream(s) written to {}\n",
-        report.streams.len(),
-        out.display()
-    );
-    for st in &report.streams {
-        s += &format!(
-            "  {}  {:?}  start {:.2} s  {} frames  end {:?}{}\n",
-            st.file,
-            st.initiator,
-            st.start_seconds,
-            st.frames,
-            st.end_reason,
-            st.wake_word
-                .map(|w| format!(
-                    "  wake word {}..{}",
-                    w.start_index_in_samples, w.end_index_in_samples
-                ))
-                .unwrap_or_default()
-        );
-    }
+    let mut s = crate::recorder::listing(&report.streams, out);
     s += &report.timing.table();
     s
 }
