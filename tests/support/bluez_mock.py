@@ -23,6 +23,7 @@ DEVICE = 'org.bluez.Device1'
 ADAPTER = 'org.bluez.Adapter1'
 TRANSPORT = 'org.bluez.MediaTransport1'
 PLAYER = 'org.bluez.MediaPlayer1'
+MPRIS_PLAYER = 'org.mpris.MediaPlayer2.Player'
 OM = 'org.freedesktop.DBus.ObjectManager'
 ADAPTER_PATH = '/org/bluez/hci0'
 
@@ -160,6 +161,23 @@ def main():
             elif op == 'player_calls':
                 calls = obj(dev_path(mac) + '/player0').GetCalls(dbus_interface=MOCK)
                 result = [str(c[1]) for c in calls]
+            elif op == 'registered_players':
+                result = json.loads(str(root.RegisteredPlayers(dbus_interface=BLUEZ_MOCK)))
+            elif op == 'avrcp':
+                # What BlueZ does on a peer's AVRCP command: call the registered player.
+                players = json.loads(str(root.RegisteredPlayers(dbus_interface=BLUEZ_MOCK)))
+                if not players:
+                    raise ValueError('no registered player')
+                for p in players:
+                    player = bus.get_object(p['sender'], p['path'], introspect=False)
+                    player.get_dbus_method(cmd['method'], MPRIS_PLAYER)()
+                result = len(players)
+            elif op == 'player_status':
+                players = json.loads(str(root.RegisteredPlayers(dbus_interface=BLUEZ_MOCK)))
+                if not players:
+                    raise ValueError('no registered player')
+                player = bus.get_object(players[0]['sender'], players[0]['path'], introspect=False)
+                result = str(player.Get(MPRIS_PLAYER, 'PlaybackStatus', dbus_interface=dbus.PROPERTIES_IFACE))
             elif op == 'quit':
                 print(json.dumps({'ok': True}), flush=True)
                 break
