@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use dbus::arg::{PropMap, RefArg, Variant};
 use dbus::channel::MatchingReceiver;
-use dbus::message::MatchRule;
+use dbus::message::{MatchRule, SignalArgs};
+use dbus::nonblock::stdintf::org_freedesktop_dbus::PropertiesPropertiesChanged;
 use dbus::nonblock::{Proxy, SyncConnection};
 use dbus::Path;
 use dbus_crossroads::{Crossroads, IfaceBuilder};
@@ -80,8 +81,20 @@ fn build_iface(b: &mut IfaceBuilder<Player>) {
         let Some(c) = AvrcpCommand::of_mpris_method(name) else {
             continue;
         };
-        b.method(name, (), (), move |_, p: &mut Player, ()| {
+        b.method(name, (), (), move |ctx, p: &mut Player, ()| {
+            let before = p.status;
             p.command(c);
+            if p.status != before {
+                // BlueZ keeps the peer's view of our status from these signals.
+                let mut changed = PropMap::new();
+                changed.insert("PlaybackStatus".into(), v(p.status.to_owned()));
+                let sig = PropertiesPropertiesChanged {
+                    interface_name: MPRIS_PLAYER_IFACE.into(),
+                    changed_properties: changed,
+                    invalidated_properties: Vec::new(),
+                };
+                ctx.push_msg(sig.to_emit_message(ctx.path()));
+            }
             Ok(())
         });
     }

@@ -189,3 +189,21 @@ fn avrcp_commands_from_peers_become_local_lines() {
         json!({"avrcp": {"command": "PLAY_PAUSE"}})
     );
 }
+
+#[test]
+fn a_directive_pending_on_a_removed_device_fails_at_its_timeout() {
+    let mut h = v2(vec![info(PHONE, "Phone", true, false)]);
+    let id = h.id(PHONE);
+    let a = h.ids("ConnectByDeviceIds", &[&id]);
+    let connect = token_of(&a, &BackendCall::Connect(PHONE.into()));
+    let r = h.core.handle(Input::Reset);
+    for (t, _) in calls(&r) {
+        h.ok(t.expect("token"));
+    }
+    // The connect's confirmation comes for a device being removed: ignored, no success.
+    assert!(names(&h.connected(PHONE, true)).is_empty());
+    h.ok(connect);
+    let e = names(&h.core.handle(Input::Timer { token: connect }));
+    assert_eq!(e, vec!["ConnectByDeviceIdsFailed"]);
+    assert!(h.core.registry().records().is_empty(), "not re-registered");
+}
