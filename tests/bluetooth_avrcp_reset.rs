@@ -39,6 +39,7 @@ fn peer_avrcp_commands_reach_every_client_in_order() {
     assert_eq!(p["properties"]["CanPlay"], true);
     assert_eq!(p["properties"]["CanGoNext"], true);
 
+    mock.op(json!({"op": "monitor_player", "path": "/org/ama_engine/player"}));
     mock.op(json!({"op": "connect_peer", "mac": PHONE}));
     a.event("ConnectByDeviceIdsSucceeded");
     for (method, line) in [
@@ -59,6 +60,20 @@ fn peer_avrcp_commands_reach_every_client_in_order() {
             let s = mock.op(json!({"op": "player_status"}));
             assert_eq!(s, "Playing");
         }
+    }
+    // Each change of PlaybackStatus is signalled (BlueZ keeps the peer's view from these).
+    let want = json!(["Playing", "Paused", "Playing", "Stopped"]);
+    let start = Instant::now();
+    loop {
+        let got = mock.op(json!({"op": "player_statuses"}));
+        if got == want {
+            break;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "PlaybackStatus signals {got}, wanted {want}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
     // A method the player does not have is an error for the caller, not for the engine.
     let r = mock.try_op(json!({"op": "avrcp", "method": "Seek"}));

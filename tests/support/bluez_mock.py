@@ -97,6 +97,7 @@ def main():
         root.EmitSignal(OM, 'InterfacesRemoved', 'oas',
                         [dbus.ObjectPath(path), [iface]], dbus_interface=MOCK)
 
+    monitor_log = []
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -178,6 +179,29 @@ def main():
                     raise ValueError('no registered player')
                 player = bus.get_object(players[0]['sender'], players[0]['path'], introspect=False)
                 result = str(player.Get(MPRIS_PLAYER, 'PlaybackStatus', dbus_interface=dbus.PROPERTIES_IFACE))
+            elif op == 'monitor_player':
+                # Records the signals our player sends (what BlueZ would listen to).
+                log = open(os.path.join(tmp, 'player-signals.log'), 'w')
+                mon = subprocess.Popen(
+                    ['dbus-monitor', '--address', address, '--monitor',
+                     "type='signal',path='" + cmd['path'] + "'"],
+                    stdout=log, stderr=subprocess.DEVNULL)
+                children.append(mon)
+                deadline = time.time() + 30
+                # The monitor announces itself (NameLost of its unique name) once active.
+                while 'NameLost' not in open(log.name).read():
+                    if time.time() > deadline or mon.poll() is not None:
+                        raise RuntimeError('dbus-monitor did not start')
+                    time.sleep(0.05)
+                monitor_log.append(log.name)
+            elif op == 'player_statuses':
+                lines = open(monitor_log[-1]).read().splitlines()
+                result = []
+                for i, l in enumerate(lines):
+                    if l.strip() == 'string "PlaybackStatus"' and i + 1 < len(lines):
+                        v = lines[i + 1].strip()
+                        if v.startswith('variant') and v.endswith('"'):
+                            result.append(v.rsplit('"', 2)[1])
             elif op == 'quit':
                 print(json.dumps({'ok': True}), flush=True)
                 break
