@@ -6,10 +6,16 @@
 //! - `{"command": "tap" | "press" | "release"}`: a button, sent to the audio side as
 //!   `Command::Tap/Press/Release`;
 //! - `{"command": "context"}`: answered with `{"context": [<BluetoothState>]}`;
-//! - `{"command": "stats"}`: answered with `{"stats": {..}}`.
+//! - `{"command": "stats"}`: answered with `{"stats": {..}}`;
+//! - `{"command": "reset"}`: the logout/reset (stop scan, leave discoverable mode, unpair every
+//!   device, empty the device registry), answered once every stack call has returned with
+//!   `{"reset": {"unpaired": [<uniqueDeviceId>..], "failed": [{"uniqueDeviceId", "error"}..],
+//!   "errors": [<scan/discoverable/registry failure>..]}}`; no AVS event is sent for it.
 //!
 //! Out: `{"event": {..}}` (plus `"context": [..]` when the event carries it) to every client;
-//! answers to the client that asked; and error lines
+//! `{"avrcp": {"command": "PLAY" | "PAUSE" | "PLAY_PAUSE" | "STOP" | "NEXT" | "PREVIOUS"}}` to
+//! every client when a peer sends an AVRCP command to our registered media player (BlueZ does
+//! not say which peer); answers to the client that asked; and error lines
 //! `{"error": {"header": {"namespace": "System", "name": "ExceptionEncountered", "messageId"},
 //! "payload": {"unparsedDirective", "messageId"?, "error": {"type":
 //! "UNEXPECTED_INFORMATION_RECEIVED", "message"}}}}` for a malformed line, an unknown
@@ -129,13 +135,14 @@ pub async fn serve(
         let shared = shared.clone();
         // Subscribed at accept: the client sees every event from here on.
         let events = shared.agent.subscribe();
+        let local = shared.agent.subscribe_local();
         tokio::spawn(async move {
             if shared.counters.clients.fetch_add(1, Ordering::Relaxed) >= shared.max_clients {
                 let mut s = stream;
                 let line = error_line("", None, "INTERNAL_ERROR", "too many clients");
                 let _ = s.write_all(format!("{line}\n").as_bytes()).await;
             } else {
-                client(stream, events, &shared).await;
+                client(stream, events, local, &shared).await;
             }
             shared.counters.clients.fetch_sub(1, Ordering::Relaxed);
         });
@@ -145,6 +152,7 @@ pub async fn serve(
 async fn client(
     stream: UnixStream,
     mut events: broadcast::Receiver<crate::bluetooth::agent::OutEvent>,
+    mut local: broadcast::Receiver<crate::bluetooth::agent::LocalEvent>,
     shared: &Shared,
 ) {
     let (rd, mut wr) = stream.into_split();
@@ -161,6 +169,13 @@ async fn client(
                     Ok(ev) => ev.to_json(),
                     Err(broadcast::error::RecvError::Lagged(n)) => error_line(
                         "", None, "INTERNAL_ERROR", &format!("client too slow: {n} events missed"),
+                    ),
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                e = local.recv() => match e {
+                    Ok(ev) => ev.to_json(),
+                    Err(broadcast::error::RecvError::Lagged(n)) => error_line(
+                        "", None, "INTERNAL_ERROR", &format!("client too slow: {n} lines missed"),
                     ),
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
@@ -263,6 +278,10 @@ async fn handle_line(text: &str, shared: &Shared) -> Option<Value> {
             Some(c) => json!({"context": [c.to_value()]}),
             None => error_line(text, None, "INTERNAL_ERROR", "Bluetooth agent stopped"),
         }),
+        "reset" => Some(match shared.agent.reset().await {
+            Some(report) => json!({"reset": report}),
+            None => error_line(text, None, "INTERNAL_ERROR", "Bluetooth agent stopped"),
+        }),
         "stats" => {
             let agent = shared.agent.stats().await;
             let c = &shared.counters;
@@ -278,7 +297,9 @@ async fn handle_line(text: &str, shared: &Shared) -> Option<Value> {
         }
         other => reject(
             None,
-            &format!("unknown command {other:?} (accepted: tap, press, release, context, stats)"),
+            &format!(
+                "unknown command {other:?} (accepted: tap, press, release, context, reset, stats)"
+            ),
         ),
     }
 }

@@ -189,6 +189,13 @@ impl Registry {
         Ok(())
     }
 
+    /// Forgets every device and writes the (empty) registry atomically, even when it was
+    /// already empty (the logout/reset flow).
+    pub fn clear(&mut self) -> Result<(), RegistryError> {
+        self.records.clear();
+        self.save()
+    }
+
     /// Keeps only the MACs for which `keep` is true (ScanDevices drops ids of MACs that BlueZ no
     /// longer knows).
     pub fn retain_macs(&mut self, keep: impl Fn(&str) -> bool) -> Result<(), RegistryError> {
@@ -289,6 +296,8 @@ mod tests {
         let mut r3 = r2.clone();
         r3.remove_mac("AA:BB:CC:DD:EE:01").expect("remove");
         assert_eq!(Registry::open(&path).expect("open").records().len(), 1);
+        r3.clear().expect("clear");
+        assert!(Registry::open(&path).expect("reopen").records().is_empty());
     }
 
     #[test]

@@ -423,6 +423,7 @@ impl Client {
         let key = match cmd {
             "context" => "context",
             "stats" => "stats",
+            "reset" => "reset",
             _ => "ok",
         };
         self.wait_for(cmd, |v| v.get(key).is_some() || v.get("error").is_some())

@@ -23,6 +23,7 @@ DEVICE = 'org.bluez.Device1'
 ADAPTER = 'org.bluez.Adapter1'
 TRANSPORT = 'org.bluez.MediaTransport1'
 PLAYER = 'org.bluez.MediaPlayer1'
+MPRIS_PLAYER = 'org.mpris.MediaPlayer2.Player'
 OM = 'org.freedesktop.DBus.ObjectManager'
 ADAPTER_PATH = '/org/bluez/hci0'
 
@@ -96,6 +97,7 @@ def main():
         root.EmitSignal(OM, 'InterfacesRemoved', 'oas',
                         [dbus.ObjectPath(path), [iface]], dbus_interface=MOCK)
 
+    monitor_log = []
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -160,6 +162,46 @@ def main():
             elif op == 'player_calls':
                 calls = obj(dev_path(mac) + '/player0').GetCalls(dbus_interface=MOCK)
                 result = [str(c[1]) for c in calls]
+            elif op == 'registered_players':
+                result = json.loads(str(root.RegisteredPlayers(dbus_interface=BLUEZ_MOCK)))
+            elif op == 'avrcp':
+                # What BlueZ does on a peer's AVRCP command: call the registered player.
+                players = json.loads(str(root.RegisteredPlayers(dbus_interface=BLUEZ_MOCK)))
+                if not players:
+                    raise ValueError('no registered player')
+                for p in players:
+                    player = bus.get_object(p['sender'], p['path'], introspect=False)
+                    player.get_dbus_method(cmd['method'], MPRIS_PLAYER)()
+                result = len(players)
+            elif op == 'player_status':
+                players = json.loads(str(root.RegisteredPlayers(dbus_interface=BLUEZ_MOCK)))
+                if not players:
+                    raise ValueError('no registered player')
+                player = bus.get_object(players[0]['sender'], players[0]['path'], introspect=False)
+                result = str(player.Get(MPRIS_PLAYER, 'PlaybackStatus', dbus_interface=dbus.PROPERTIES_IFACE))
+            elif op == 'monitor_player':
+                # Records the signals our player sends (what BlueZ would listen to).
+                log = open(os.path.join(tmp, 'player-signals.log'), 'w')
+                mon = subprocess.Popen(
+                    ['dbus-monitor', '--address', address, '--monitor',
+                     "type='signal',path='" + cmd['path'] + "'"],
+                    stdout=log, stderr=subprocess.DEVNULL)
+                children.append(mon)
+                deadline = time.time() + 30
+                # The monitor announces itself (NameLost of its unique name) once active.
+                while 'NameLost' not in open(log.name).read():
+                    if time.time() > deadline or mon.poll() is not None:
+                        raise RuntimeError('dbus-monitor did not start')
+                    time.sleep(0.05)
+                monitor_log.append(log.name)
+            elif op == 'player_statuses':
+                lines = open(monitor_log[-1]).read().splitlines()
+                result = []
+                for i, l in enumerate(lines):
+                    if l.strip() == 'string "PlaybackStatus"' and i + 1 < len(lines):
+                        v = lines[i + 1].strip()
+                        if v.startswith('variant') and v.endswith('"'):
+                            result.append(v.rsplit('"', 2)[1])
             elif op == 'quit':
                 print(json.dumps({'ok': True}), flush=True)
                 break

@@ -6,9 +6,13 @@ Loaded as a template file by bluez_mock.py. Everything comes from the upstream b
   keeps a Python attribute only, so a later Get("Connected") disagrees);
 - Adapter1.StartDiscovery/StopDiscovery only toggle Discovering (upstream also toggles
   Discoverable whenever a discovery filter is set, which bluer always sets);
-- failures can be injected per device (or "adapter") and method with SetFailure.
+- failures can be injected per device (or "adapter") and method with SetFailure;
+- org.bluez.Media1.RegisterPlayer/UnregisterPlayer on the adapter record the caller's bus
+  name, the player's path and its properties (RegisteredPlayers returns them as JSON), so the
+  driver can call the registered player's methods as BlueZ does on a peer's AVRCP command.
 '''
 
+import json
 from pathlib import Path
 
 import dbus
@@ -78,3 +82,50 @@ def SetFailure(_self, key, method, error_name):
         _FAILURES[(str(key), str(method))] = str(error_name)
     else:
         _FAILURES.pop((str(key), str(method)), None)
+
+
+MEDIA_IFACE = 'org.bluez.Media1'
+_PLAYERS = {}  # (bus name, object path) -> properties
+
+
+def _plain(v):
+    if isinstance(v, dbus.Boolean):
+        return bool(v)
+    if isinstance(v, (dbus.Double, float)):
+        return float(v)
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return str(v)
+
+
+def _adapter_only(obj):
+    if ADAPTER_IFACE not in getattr(obj, 'props', {}):
+        raise dbus.exceptions.DBusException('Media1 is on the adapter only',
+                                            name='org.freedesktop.DBus.Error.UnknownMethod')
+
+
+@dbus.service.method(MEDIA_IFACE, in_signature='oa{sv}', out_signature='', sender_keyword='sender')
+def RegisterPlayer(obj, path, props, sender=None):
+    _adapter_only(obj)
+    _check('adapter', 'RegisterPlayer')
+    key = (str(sender), str(path))
+    if key in _PLAYERS:
+        raise dbus.exceptions.DBusException('Already Exists', name='org.bluez.Error.AlreadyExists')
+    _PLAYERS[key] = {'adapter': str(obj.path), 'properties': _plain(props)}
+
+
+@dbus.service.method(MEDIA_IFACE, in_signature='o', out_signature='', sender_keyword='sender')
+def UnregisterPlayer(obj, path, sender=None):
+    _adapter_only(obj)
+    if _PLAYERS.pop((str(sender), str(path)), None) is None:
+        raise dbus.exceptions.DBusException('Does Not Exist', name='org.bluez.Error.DoesNotExist')
+
+
+@dbus.service.method(BLUEZ_MOCK_IFACE, in_signature='', out_signature='s')
+def RegisteredPlayers(_self):
+    '''The registered players as a JSON list of {sender, path, adapter, properties}.'''
+    return json.dumps([dict(sender=k[0], path=k[1], **v) for k, v in sorted(_PLAYERS.items())])

@@ -85,6 +85,49 @@ pub enum BackendEvent {
     },
     /// The device's A2DP transport went away.
     TransportRemoved { mac: String },
+    /// A peer sent an AVRCP command to our media player (its play/pause/next/previous
+    /// buttons); BlueZ does not say which peer.
+    Avrcp(AvrcpCommand),
+}
+
+/// An AVRCP command a peer sent us (BlueZ forwards them as MPRIS Player method calls on the
+/// player we registered with Media1.RegisterPlayer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AvrcpCommand {
+    Play,
+    Pause,
+    PlayPause,
+    Stop,
+    Next,
+    Previous,
+}
+
+impl AvrcpCommand {
+    /// The command of an `org.mpris.MediaPlayer2.Player` method name.
+    pub fn of_mpris_method(name: &str) -> Option<Self> {
+        Some(match name {
+            "Play" => Self::Play,
+            "Pause" => Self::Pause,
+            "PlayPause" => Self::PlayPause,
+            "Stop" => Self::Stop,
+            "Next" => Self::Next,
+            "Previous" => Self::Previous,
+            _ => return None,
+        })
+    }
+
+    /// Its name on the control socket (`PLAY`, `PLAY_PAUSE`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Play => "PLAY",
+            Self::Pause => "PAUSE",
+            Self::PlayPause => "PLAY_PAUSE",
+            Self::Stop => "STOP",
+            Self::Next => "NEXT",
+            Self::Previous => "PREVIOUS",
+        }
+    }
 }
 
 /// A Bluetooth stack as the agent sees it. Every call returns when the stack has answered;

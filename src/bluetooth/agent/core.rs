@@ -21,7 +21,8 @@ use crate::bluetooth::registry::Registry;
 use crate::bluetooth::streaming::StreamTracker;
 
 use super::backend::{BackendError, BackendEvent, DeviceInfo};
-use super::output::{build_context, to_v1, ContextDevice, OutEvent};
+use super::output::{build_context, to_v1, ContextDevice, LocalEvent, OutEvent};
+use super::reset::{ResetReport, ResetRun};
 
 /// Settings of the rules.
 #[derive(Debug, Clone)]
@@ -54,6 +55,9 @@ pub enum Input {
     Timer {
         token: u64,
     },
+    /// The local logout/reset: stop scan, leave discoverable mode, unpair every device, empty
+    /// the registry; answered with `Action::ResetDone`.
+    Reset,
 }
 
 /// A stack call.
@@ -81,6 +85,10 @@ pub enum Action {
     },
     /// Feed `Input::Timer { token }` after `after`.
     Timer { token: u64, after: Duration },
+    /// Send this line to every local client (not an AVS event).
+    Local(LocalEvent),
+    /// The reset is over: answer whoever asked for it.
+    ResetDone(ResetReport),
 }
 
 /// Counters, readable through the control socket.
@@ -155,6 +163,10 @@ pub struct AgentCore {
     pub(super) resume_scan_after_pair: bool,
     pub(super) pending: HashMap<u64, Pending>,
     pub(super) simple: HashMap<u64, SimpleCall>,
+    /// The reset in progress.
+    pub(super) reset: Option<ResetRun>,
+    /// MACs a reset is removing, with the grace timer started once removed.
+    pub(super) resetting: HashMap<String, Option<u64>>,
     next_token: u64,
     pub(super) stats: AgentStats,
 }
@@ -173,6 +185,8 @@ impl AgentCore {
             resume_scan_after_pair: false,
             pending: HashMap::new(),
             simple: HashMap::new(),
+            reset: None,
+            resetting: HashMap::new(),
             next_token: 1,
             stats: AgentStats::default(),
         }
@@ -181,7 +195,9 @@ impl AgentCore {
     /// Counters.
     pub fn stats(&self) -> AgentStats {
         AgentStats {
-            pending: (self.pending.len() + self.simple.len()) as u64,
+            pending: (self.pending.len()
+                + self.simple.len()
+                + self.reset.as_ref().map_or(0, ResetRun::len)) as u64,
             ..self.stats
         }
     }
@@ -238,7 +254,13 @@ impl AgentCore {
                 self.stats.directives += 1;
                 self.on_directive(d, &mut out);
             }
-            Input::Backend(ev) => self.on_backend(ev, &mut out),
+            Input::Backend(BackendEvent::Avrcp(c)) => out.push(Action::Local(LocalEvent::Avrcp(c))),
+            Input::Backend(ev) => {
+                if !self.reset_filters(&ev) {
+                    self.on_backend(ev, &mut out);
+                }
+            }
+            Input::Reset => self.start_reset(&mut out),
             Input::Snapshot { alias, devices } => {
                 self.alias = alias;
                 for info in devices {
@@ -247,6 +269,9 @@ impl AgentCore {
             }
             Input::CallDone { token, result } => self.on_call_done(token, result, &mut out),
             Input::Timer { token } => {
+                if self.reset_timer(token) {
+                    return out;
+                }
                 if let Some(p) = self.pending.remove(&token) {
                     self.stats.timeouts += 1;
                     let err = BackendError::new(
@@ -403,6 +428,9 @@ impl AgentCore {
         result: Result<(), BackendError>,
         out: &mut Vec<Action>,
     ) {
+        if self.reset_call_done(token, &result, out) {
+            return;
+        }
         if let Some(s) = self.simple.remove(&token) {
             self.simple_done(s, result, out);
             return;

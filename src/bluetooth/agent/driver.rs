@@ -11,7 +11,8 @@ use crate::bluetooth::model::{ContextObject, ReceivedDirective};
 
 use super::backend::{BackendError, BackendErrorKind, BackendEvent, BluetoothBackend};
 use super::core::{Action, AgentCore, AgentStats, BackendCall, Input};
-use super::output::OutEvent;
+use super::output::{LocalEvent, OutEvent};
+use super::reset::ResetReport;
 
 /// A request to the agent task.
 #[derive(Debug)]
@@ -19,6 +20,8 @@ pub enum AgentRequest {
     Directive(ReceivedDirective),
     Context(oneshot::Sender<ContextObject>),
     Stats(oneshot::Sender<AgentStats>),
+    /// The logout/reset; answered when every call of it has returned.
+    Reset(oneshot::Sender<ResetReport>),
 }
 
 /// A cheap handle to the running agent.
@@ -26,6 +29,7 @@ pub enum AgentRequest {
 pub struct AgentHandle {
     tx: mpsc::Sender<AgentRequest>,
     events: broadcast::Sender<OutEvent>,
+    local: broadcast::Sender<LocalEvent>,
     pairing_window: watch::Receiver<bool>,
 }
 
@@ -41,6 +45,19 @@ impl AgentHandle {
     /// Every event sent from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<OutEvent> {
         self.events.subscribe()
+    }
+
+    /// Every local line (peer AVRCP commands) sent from now on.
+    pub fn subscribe_local(&self) -> broadcast::Receiver<LocalEvent> {
+        self.local.subscribe()
+    }
+
+    /// Runs the logout/reset (stop scan, leave discoverable mode, unpair every device, empty
+    /// the registry); `None` when the agent has stopped.
+    pub async fn reset(&self) -> Option<ResetReport> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(AgentRequest::Reset(tx)).await.ok()?;
+        rx.await.ok()
     }
 
     /// The current context.
@@ -72,10 +89,12 @@ pub fn spawn<B: BluetoothBackend>(
 ) -> (AgentHandle, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(64);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
+    let (local, _) = broadcast::channel(EVENT_BUFFER);
     let (pairing_window, pairing_rx) = watch::channel(false);
     let handle = AgentHandle {
         tx,
         events: events.clone(),
+        local: local.clone(),
         pairing_window: pairing_rx,
     };
     let task = tokio::spawn(run(
@@ -83,7 +102,7 @@ pub fn spawn<B: BluetoothBackend>(
         backend,
         backend_events,
         rx,
-        events,
+        Outlets { events, local },
         pairing_window,
     ));
     (handle, task)
@@ -102,14 +121,22 @@ async fn dispatch<B: BluetoothBackend>(b: &B, call: BackendCall) -> Result<(), B
     }
 }
 
+/// Where the agent's output goes.
+struct Outlets {
+    events: broadcast::Sender<OutEvent>,
+    local: broadcast::Sender<LocalEvent>,
+}
+
 async fn run<B: BluetoothBackend>(
     mut core: AgentCore,
     backend: Arc<B>,
     mut backend_events: mpsc::Receiver<BackendEvent>,
     mut requests: mpsc::Receiver<AgentRequest>,
-    events: broadcast::Sender<OutEvent>,
+    outlets: Outlets,
     pairing_window: watch::Sender<bool>,
 ) {
+    let Outlets { events, local } = outlets;
+    let mut reset_waiting: Vec<oneshot::Sender<ResetReport>> = Vec::new();
     let (int_tx, mut int_rx) = mpsc::unbounded_channel::<Input>();
     let timeout = core.settings.op_timeout;
     match backend.snapshot().await {
@@ -133,6 +160,10 @@ async fn run<B: BluetoothBackend>(
                 Some(AgentRequest::Stats(tx)) => {
                     let _ = tx.send(core.stats());
                     continue;
+                }
+                Some(AgentRequest::Reset(tx)) => {
+                    reset_waiting.push(tx);
+                    Input::Reset
                 }
             },
         };
@@ -160,6 +191,14 @@ async fn run<B: BluetoothBackend>(
                             let _ = tx.send(Input::CallDone { token, result });
                         }
                     });
+                }
+                Action::Local(ev) => {
+                    let _ = local.send(ev);
+                }
+                Action::ResetDone(report) => {
+                    for tx in reset_waiting.drain(..) {
+                        let _ = tx.send(report.clone());
+                    }
                 }
                 Action::Timer { token, after } => {
                     let tx = int_tx.clone();

@@ -11,12 +11,16 @@ pub mod driver;
 mod observe;
 mod outcome;
 pub mod output;
+pub mod reset;
 
-pub use backend::{BackendError, BackendErrorKind, BackendEvent, BluetoothBackend, DeviceInfo};
+pub use backend::{
+    AvrcpCommand, BackendError, BackendErrorKind, BackendEvent, BluetoothBackend, DeviceInfo,
+};
 pub use core::{Action, AgentCore, AgentSettings, AgentStats, BackendCall, Input};
 pub use directives::truncate_mac;
 pub use driver::{AgentHandle, AgentRequest};
-pub use output::OutEvent;
+pub use output::{LocalEvent, OutEvent};
+pub use reset::ResetReport;
 
 #[cfg(test)]
 mod tests;

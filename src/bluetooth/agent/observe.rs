@@ -95,6 +95,8 @@ impl AgentCore {
                 let tr = d.stream.on_transport(state);
                 self.streaming_event(&mac, tr, out);
             }
+            // Handled before the rules (a local line).
+            BackendEvent::Avrcp(_) => {}
             BackendEvent::TransportRemoved { mac } => {
                 let Some(d) = self.devices.get_mut(&mac) else {
                     return;

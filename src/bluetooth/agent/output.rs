@@ -28,6 +28,22 @@ impl OutEvent {
     }
 }
 
+/// A line for local clients only (not an AVS event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalEvent {
+    /// A peer's AVRCP command: `{"avrcp": {"command": "PLAY"}}`.
+    Avrcp(super::backend::AvrcpCommand),
+}
+
+impl LocalEvent {
+    /// Its control-socket line.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::Avrcp(c) => serde_json::json!({"avrcp": {"command": c.as_str()}}),
+        }
+    }
+}
+
 /// What the context needs to know about one paired device.
 #[derive(Debug, Clone)]
 pub struct ContextDevice {

@@ -7,6 +7,7 @@
 //! Nothing here is real-time safe.
 
 pub mod pairing;
+pub mod player;
 pub mod view;
 mod watch;
 
@@ -124,10 +125,18 @@ impl BluezBackend {
             .adapter(&name)
             .map_err(|e| BluetoothError::NoAdapter(format!("{name}: {e}")))?;
         let snapshot = Some((view.alias.clone(), view.devices.values().cloned().collect()));
+        let adapter_path = view.adapter_path.clone();
         let view = Arc::new(Mutex::new(view));
         let (tx, rx) = mpsc::channel(256);
         for ev in initial {
             let _ = tx.try_send(ev);
+        }
+        // Peers' AVRCP commands: optional, the rest works without it.
+        if let Err(e) = player::register(&conn, &adapter_path, tx.clone()).await {
+            tracing::warn!(
+                "no AVRCP commands from peers: cannot register our media player with \
+                 {adapter_path} (org.bluez.Media1): {e}"
+            );
         }
         tokio::spawn(watch::run(streams, view.clone(), tx));
         Ok((

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::*;
 
 mod pairing_connection;
+mod reset_avrcp;
 mod streaming_media_scan;
 use crate::bluetooth::model::{InterfaceVersion, MediaAction, ProfileKind, ReceivedDirective};
 use crate::bluetooth::registry::Registry;
