@@ -102,6 +102,8 @@ pub async fn run(handle: AgentHandle, bridge: Bridge) {
             }
         }
     });
+    // Re-read the context after every AVS event, and once a second for changes that send
+    // none (a logout/reset empties the device list without events).
     let mut events = handle.subscribe();
     let mut last: Option<A2dpView> = None;
     loop {
@@ -129,9 +131,13 @@ pub async fn run(handle: AgentHandle, bridge: Bridge) {
             }
             last = Some(view);
         }
-        match events.recv().await {
-            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+        use tokio::sync::broadcast::error::RecvError;
+        let closed = tokio::select! {
+            r = events.recv() => matches!(r, Err(RecvError::Closed)),
+            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => false,
+        };
+        if closed {
+            break;
         }
     }
     media_task.abort();

@@ -162,6 +162,14 @@ fn phone_media_controls_reach_avrcp_and_a2dp_state_reaches_the_phone() {
         json!(["Play"])
     );
 
+    // A logout/reset unpairs everything: the phone learns A2DP is gone.
+    control.command("reset");
+    read_until(&mut link, &mut dec, |p| {
+        matches!(p, Payload::SynchronizeState(s)
+            if s.state.as_ref().is_some_and(|st| st.feature == 0x132
+                && st.value == Some(state::Value::Boolean(false))))
+    });
+
     let _ = engine.kill();
     let _ = engine.wait();
 }
