@@ -226,16 +226,21 @@ impl AgentCore {
         );
     }
 
+    /// The Failed payload for a cloud directive naming an id the registry does not know.
+    fn unknown_id_failed(&self, id: String) -> RequesterDevicesFailed {
+        RequesterDevicesFailed {
+            devices: vec![ConnectedDeviceFailed {
+                friendly_name: self.name_of_id(&id),
+                unique_device_id: id,
+                error_code: None,
+            }],
+            requester: Requester::Cloud,
+        }
+    }
+
     fn connect_by_id(&mut self, id: String, out: &mut Vec<Action>) {
         let Some(mac) = self.resolve(&id) else {
-            let ev = EventV2::ConnectByDeviceIdsFailed(RequesterDevicesFailed {
-                devices: vec![ConnectedDeviceFailed {
-                    friendly_name: self.name_of_id(&id),
-                    unique_device_id: id,
-                    error_code: None,
-                }],
-                requester: Requester::Cloud,
-            });
+            let ev = EventV2::ConnectByDeviceIdsFailed(self.unknown_id_failed(id));
             return self.emit(ev, out);
         };
         let p = Pending {
@@ -301,14 +306,7 @@ impl AgentCore {
 
     fn disconnect_by_id(&mut self, id: String, out: &mut Vec<Action>) {
         let Some(mac) = self.resolve(&id) else {
-            let ev = EventV2::DisconnectDevicesFailed(RequesterDevicesFailed {
-                devices: vec![ConnectedDeviceFailed {
-                    friendly_name: self.name_of_id(&id),
-                    unique_device_id: id,
-                    error_code: None,
-                }],
-                requester: Requester::Cloud,
-            });
+            let ev = EventV2::DisconnectDevicesFailed(self.unknown_id_failed(id));
             return self.emit(ev, out);
         };
         let p = Pending {
