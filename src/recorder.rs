@@ -5,7 +5,6 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rtrb::Consumer;
@@ -178,12 +177,9 @@ impl Recorder {
         Ok(())
     }
 
-    /// Drains `rx` until `SourceEnded`, or until `stop` is set and the ring is empty.
-    pub fn drain(
-        mut self,
-        mut rx: Consumer<Outbound>,
-        stop: &AtomicBool,
-    ) -> std::io::Result<Vec<StreamRecord>> {
+    /// Drains `rx` until `SourceEnded`, or until the real-time thread is gone and the ring is
+    /// empty (it ended without room for its last message).
+    pub fn drain(mut self, mut rx: Consumer<Outbound>) -> std::io::Result<Vec<StreamRecord>> {
         loop {
             match rx.pop() {
                 Ok(msg) => {
@@ -191,17 +187,8 @@ impl Recorder {
                         break;
                     }
                 }
-                Err(_) => {
-                    // The producer is gone and nothing is left: the loop ended without room
-                    // for its last message.
-                    if rx.is_abandoned() && rx.is_empty() {
-                        break;
-                    }
-                    if stop.load(Ordering::Relaxed) && rx.is_abandoned() {
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(2));
-                }
+                Err(_) if rx.is_abandoned() && rx.is_empty() => break,
+                Err(_) => std::thread::sleep(Duration::from_millis(2)),
             }
         }
         self.close(None)?;

@@ -96,11 +96,8 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     let (outbound, recorder) = if cfg.ama.link.trim() == "none" {
         let recorder = Recorder::new(&args.out, cfg.audio.rate, lookahead)
             .with_context(|| format!("cannot create {}", args.out.display()))?;
-        let (ring, rec_stop) = (rt.outbound, stop.clone());
-        (
-            None,
-            Some(std::thread::spawn(move || recorder.drain(ring, &rec_stop))),
-        )
+        let ring = rt.outbound;
+        (None, Some(std::thread::spawn(move || recorder.drain(ring))))
     } else {
         (Some(rt.outbound), None)
     };

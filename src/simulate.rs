@@ -2,7 +2,6 @@
 //! capture source; streams go to Ogg Opus files and a report.json.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 
 use anyhow::{bail, Context};
 use dsp::wakeword::WakeWordDetector;
@@ -109,7 +108,6 @@ pub fn simulate(
         detector
     };
     let rt = realtime::start(cfg, source, detector, opts)?;
-    let stop = rt.stop.clone();
     let tel = rt.telemetry.clone();
     let outbound = rt.outbound;
     let recorder = match rt.pcm {
@@ -118,12 +116,11 @@ pub fn simulate(
     };
     let rec = std::thread::Builder::new()
         .name("ama-recorder".into())
-        .spawn(move || recorder.drain(outbound, &stop))?;
+        .spawn(move || recorder.drain(outbound))?;
     let outcome = rt
         .join
         .join()
         .map_err(|_| anyhow::anyhow!("the real-time thread panicked"))?;
-    rt.stop.store(true, Ordering::Relaxed);
     let streams = rec
         .join()
         .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))??;
