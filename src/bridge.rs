@@ -80,11 +80,13 @@ pub async fn run(handle: AgentHandle, bridge: Bridge) {
         mut media,
         features,
     } = bridge;
+    let mut ctx = handle.watch_context();
     let h = handle.clone();
     let media_task = tokio::spawn(async move {
+        let ctx = h.watch_context();
         let mut n = 0u64;
         while let Some(control) = media.recv().await {
-            let view = h.context().await.map(|c| a2dp_view(&c)).unwrap_or_default();
+            let view = a2dp_view(&ctx.borrow());
             let Some(id) = view.connected else {
                 tracing::info!(?control, "phone media control: no A2DP device connected");
                 continue;
@@ -102,41 +104,31 @@ pub async fn run(handle: AgentHandle, bridge: Bridge) {
             }
         }
     });
-    // Re-read the context after every AVS event, and once a second for changes that send
-    // none (a logout/reset empties the device list without events).
-    let mut events = handle.subscribe();
+    // Every context change (events, a logout/reset that sends none) re-derives the two
+    // features; only changes are sent to the phone.
     let mut last: Option<A2dpView> = None;
     loop {
-        if let Some(ctx) = handle.context().await {
-            let view = a2dp_view(&ctx);
-            let changed = |old: &Option<A2dpView>, f: fn(&A2dpView) -> bool| {
-                old.as_ref().map(f) != Some(f(&view))
-            };
-            for (id, get) in [
-                (
-                    feature_id::A2DP_CONNECTED,
-                    (|v: &A2dpView| v.connected.is_some()) as fn(&A2dpView) -> bool,
-                ),
-                (feature_id::A2DP_ACTIVE, |v: &A2dpView| v.active),
-            ] {
-                if changed(&last, get)
-                    && features
-                        .send((id, FeatureValue::Bool(get(&view))))
-                        .await
-                        .is_err()
-                {
-                    media_task.abort();
-                    return;
-                }
+        let view = a2dp_view(&ctx.borrow_and_update());
+        let updates = [
+            (feature_id::A2DP_CONNECTED, view.connected.is_some()),
+            (feature_id::A2DP_ACTIVE, view.active),
+        ];
+        let before = last.as_ref().map(|v| [v.connected.is_some(), v.active]);
+        for (k, (id, value)) in updates.into_iter().enumerate() {
+            if before.is_some_and(|b| b[k] == value) {
+                continue;
             }
-            last = Some(view);
+            if features
+                .send((id, FeatureValue::Bool(value)))
+                .await
+                .is_err()
+            {
+                media_task.abort();
+                return;
+            }
         }
-        use tokio::sync::broadcast::error::RecvError;
-        let closed = tokio::select! {
-            r = events.recv() => matches!(r, Err(RecvError::Closed)),
-            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => false,
-        };
-        if closed {
+        last = Some(view);
+        if ctx.changed().await.is_err() {
             break;
         }
     }

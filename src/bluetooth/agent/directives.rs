@@ -244,13 +244,19 @@ impl AgentCore {
             return self.emit(ev, out);
         };
         let p = Pending {
-            mac: mac.clone(),
+            mac,
             id,
             kind: PendingKind::Connect(ConnectOrigin::Directive),
         };
-        if self.devices.get(&mac).is_some_and(|d| d.info.connected) {
+        self.connect_pending(p, out);
+    }
+
+    /// Starts a connect, or succeeds at once when the device is already connected.
+    fn connect_pending(&mut self, p: Pending, out: &mut Vec<Action>) {
+        if self.devices.get(&p.mac).is_some_and(|d| d.info.connected) {
             return self.succeed(p, out);
         }
+        let mac = p.mac.clone();
         self.start(p, BackendCall::Connect(mac), out);
     }
 
@@ -294,14 +300,11 @@ impl AgentCore {
     ) {
         let id = self.id_of_mac(&mac);
         let p = Pending {
-            mac: mac.clone(),
+            mac,
             id,
             kind: PendingKind::Connect(ConnectOrigin::Profile { profile_name, rest }),
         };
-        if self.devices.get(&mac).is_some_and(|d| d.info.connected) {
-            return self.succeed(p, out);
-        }
-        self.start(p, BackendCall::Connect(mac), out);
+        self.connect_pending(p, out);
     }
 
     fn disconnect_by_id(&mut self, id: String, out: &mut Vec<Action>) {

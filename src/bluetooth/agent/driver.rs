@@ -31,6 +31,7 @@ pub struct AgentHandle {
     events: broadcast::Sender<OutEvent>,
     local: broadcast::Sender<LocalEvent>,
     pairing_window: watch::Receiver<bool>,
+    context: watch::Receiver<ContextObject>,
 }
 
 /// Events kept for a slow subscriber before it starts missing some.
@@ -50,6 +51,12 @@ impl AgentHandle {
     /// Every local line (peer AVRCP commands) sent from now on.
     pub fn subscribe_local(&self) -> broadcast::Receiver<LocalEvent> {
         self.local.subscribe()
+    }
+
+    /// The context as it changes: updated after every input that changed it (events, resets,
+    /// peer changes that send no event).
+    pub fn watch_context(&self) -> watch::Receiver<ContextObject> {
+        self.context.clone()
     }
 
     /// Runs the logout/reset (stop scan, leave discoverable mode, unpair every device, empty
@@ -91,18 +98,24 @@ pub fn spawn<B: BluetoothBackend>(
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (local, _) = broadcast::channel(EVENT_BUFFER);
     let (pairing_window, pairing_rx) = watch::channel(false);
+    let (context, context_rx) = watch::channel(core.context());
     let handle = AgentHandle {
         tx,
         events: events.clone(),
         local: local.clone(),
         pairing_window: pairing_rx,
+        context: context_rx,
     };
     let task = tokio::spawn(run(
         core,
         backend,
         backend_events,
         rx,
-        Outlets { events, local },
+        Outlets {
+            events,
+            local,
+            context,
+        },
         pairing_window,
     ));
     (handle, task)
@@ -125,6 +138,7 @@ async fn dispatch<B: BluetoothBackend>(b: &B, call: BackendCall) -> Result<(), B
 struct Outlets {
     events: broadcast::Sender<OutEvent>,
     local: broadcast::Sender<LocalEvent>,
+    context: watch::Sender<ContextObject>,
 }
 
 async fn run<B: BluetoothBackend>(
@@ -135,13 +149,28 @@ async fn run<B: BluetoothBackend>(
     outlets: Outlets,
     pairing_window: watch::Sender<bool>,
 ) {
-    let Outlets { events, local } = outlets;
+    let Outlets {
+        events,
+        local,
+        context,
+    } = outlets;
+    let publish = |core: &AgentCore| {
+        let now = core.context();
+        context.send_if_modified(|c| {
+            let changed = *c != now;
+            if changed {
+                *c = now;
+            }
+            changed
+        });
+    };
     let mut reset_waiting: Vec<oneshot::Sender<ResetReport>> = Vec::new();
     let (int_tx, mut int_rx) = mpsc::unbounded_channel::<Input>();
     let timeout = core.settings.op_timeout;
     match backend.snapshot().await {
         Ok((alias, devices)) => {
             core.handle(Input::Snapshot { alias, devices });
+            publish(&core);
         }
         Err(e) => tracing::warn!("bluetooth: cannot read the stack's devices: {e}"),
     }
@@ -209,6 +238,7 @@ async fn run<B: BluetoothBackend>(
                 }
             }
         }
+        publish(&core);
         let open = core.pairing_window_open();
         pairing_window.send_if_modified(|v| std::mem::replace(v, open) != open);
     }
