@@ -115,11 +115,13 @@ impl<P: CapturePcm> AlsaSource<P> {
         }
     }
 
+    /// The device is gone: the loop ends here, so building the error may allocate (permitted
+    /// explicitly, so the allocation guard does not count the exit as a loop allocation).
     fn lost(&self, errno: i32) -> CaptureError {
-        CaptureError::Lost {
+        assert_no_alloc::permit_alloc(|| CaptureError::Lost {
             device: self.device.clone(),
             message: alsa::Error::new("snd_pcm_readi", errno).to_string(),
-        }
+        })
     }
 }
 
