@@ -179,7 +179,8 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
     assert_eq!(adv_calls.len(), 1);
     let adv_path = adv_calls[0].1[0].0.as_str().unwrap().to_owned();
 
-    // Find our process's connection on the bus: the one that serves the application path.
+    // Find our process's connections on the bus: the ones that serve the application and the
+    // advertisement (the GATT application has a connection of its own).
     let (names,): (Vec<String>,) = call(
         &conn,
         "org.freedesktop.DBus",
@@ -191,22 +192,45 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
     .unwrap();
     let me = conn.unique_name().to_string();
     type Objects = HashMap<Path<'static>, HashMap<String, PropMap>>;
-    let (owner, objects) = names
-        .iter()
-        .filter(|n| n.starts_with(':') && **n != me)
-        .find_map(|n| {
-            call::<(Objects,), _>(
-                &conn,
-                n,
-                &app_path,
-                "org.freedesktop.DBus.ObjectManager",
-                "GetManagedObjects",
-                (),
-            )
-            .ok()
-            .map(|(o,)| (n.clone(), o))
-        })
-        .expect("no connection serves the GATT application");
+    let find = |what: &str, probe: &dyn Fn(&str) -> bool| -> String {
+        names
+            .iter()
+            .filter(|n| n.starts_with(':') && **n != me)
+            .find(|n| probe(n))
+            .unwrap_or_else(|| panic!("no connection serves the {what}"))
+            .clone()
+    };
+    let owner = find("GATT application", &|n| {
+        call::<(Objects,), _>(
+            &conn,
+            n,
+            &app_path,
+            "org.freedesktop.DBus.ObjectManager",
+            "GetManagedObjects",
+            (),
+        )
+        .is_ok()
+    });
+    let adv_owner = find("advertisement", &|n| {
+        call::<(PropMap,), _>(
+            &conn,
+            n,
+            &adv_path,
+            "org.freedesktop.DBus.Properties",
+            "GetAll",
+            ("org.bluez.LEAdvertisement1",),
+        )
+        .is_ok()
+    });
+    let (objects,): (Objects,) = call(
+        &conn,
+        &owner,
+        &app_path,
+        "org.freedesktop.DBus.ObjectManager",
+        "GetManagedObjects",
+        (),
+    )
+    .unwrap();
     let mut service_ok = false;
     let mut rx_path = None;
     let mut tx_path = None;
@@ -224,11 +248,24 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
                         && flags.contains(&"write-without-response".into()),
                     "{flags:?}"
                 );
+                assert_eq!(
+                    ch["WriteAcquired"].0.as_u64(),
+                    Some(0),
+                    "AcquireWrite offered"
+                );
                 rx_path = Some(path.to_string());
             } else if uuid == TX_CHAR_UUID.to_string() {
+                // The CCCD needs encryption: BlueZ makes an unbonded phone pair first.
                 assert!(
-                    flags.contains(&"notify".into()) && flags.contains(&"encrypt-read".into()),
+                    flags.contains(&"notify".into())
+                        && flags.contains(&"encrypt-notify".into())
+                        && flags.contains(&"encrypt-read".into()),
                     "{flags:?}"
+                );
+                assert_eq!(
+                    ch["NotifyAcquired"].0.as_u64(),
+                    Some(0),
+                    "AcquireNotify offered"
                 );
                 tx_path = Some(path.to_string());
             }
@@ -242,7 +279,7 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
 
     let (adv,): (PropMap,) = call(
         &conn,
-        &owner,
+        &adv_owner,
         &adv_path,
         "org.freedesktop.DBus.Properties",
         "GetAll",
@@ -372,6 +409,38 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
             identifier: vec![0, 1, 2, 3, 4, 5]
         }))
     );
+
+    // BlueZ's other write path: WriteValue (a long or prepared write) reaches the session too.
+    let mut req = Vec::new();
+    encode_envelope(
+        &envelope::request(
+            C::GetDeviceInformation,
+            Payload::GetDeviceInformation(GetDeviceInformation { device_id: 0 }),
+        ),
+        &mut req,
+    );
+    let _: () = call(
+        &conn,
+        &owner,
+        &rx_path,
+        "org.bluez.GattCharacteristic1",
+        "WriteValue",
+        (req, PropMap::new()),
+    )
+    .unwrap();
+    let again = loop {
+        let n = notify.recv(&mut buf).expect("reply to WriteValue");
+        dec.push(&buf[..n]);
+        if let Some(Ok(Frame::Control(body))) = dec.next_frame() {
+            break envelope::decode(&body).unwrap();
+        }
+    };
+    let r = envelope::response_of(&again).unwrap();
+    assert_eq!(r.error_code, ErrorCode::Success as i32);
+    assert!(matches!(
+        r.payload,
+        Some(response::Payload::DeviceInformation(_))
+    ));
 
     // An utterance: START_SPEECH in pieces, answered; voice frames come back cut to 20 bytes.
     rt.block_on(rig.triggers.send(Trigger::Hold { release_after: 12 }))

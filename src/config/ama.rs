@@ -122,6 +122,9 @@ pub struct AmaConfig {
     pub bd_addr: String,
     /// Service data for UUID 0xFE03 in LE advertising, hex.
     pub ble_service_data: String,
+    /// The notify characteristic's CCCD requires an encrypted (bonded) link, as AMA asks.
+    /// Turn off only to test with an unpaired GATT client.
+    pub ble_notify_encryption: bool,
 }
 
 impl Default for AmaConfig {
@@ -158,6 +161,7 @@ impl Default for AmaConfig {
             rfcomm_channel: 19,
             bd_addr: "00:00:00:00:00:00".into(),
             ble_service_data: "0000".into(),
+            ble_notify_encryption: true,
         }
     }
 }

@@ -1,27 +1,19 @@
-//! BLE link: a BlueZ GATT server with the AMA service (0xFE03) and its two characteristics,
-//! and LE advertising with the 0xFE03 service data. Thin over bluer: a pump task turns the
-//! phone's writes into a byte stream for the session and cuts what the session writes into
-//! notifications of at most (ATT MTU - 3) bytes (spec/ama-protocol.md, "Links"). Framing and
-//! the session are the same code as on stream links.
-//!
-//! The notify characteristic's read requires encryption (`encrypt_read`); bluer 0.17 has no
-//! flag for "CCCD write needs encryption", so bonding is enforced by BlueZ's pairing policy
-//! (the RFCOMM profile requires authentication).
+//! BLE link: the AMA GATT application (gatt.rs: service 0xFE03, its two characteristics, the
+//! notify CCCD requiring encryption) and LE advertising with the 0xFE03 service data through
+//! bluer. A pump task turns the phone's writes into a byte stream for the session and cuts what
+//! the session writes into notifications of at most (ATT MTU - 5) bytes, within the spec's
+//! (ATT MTU - 3) (spec/ama-protocol.md, "Links"). Framing and the session are the same code as
+//! on stream links. Not real-time safe (async side only).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bluer::gatt::local::{
-    characteristic_control, Application, Characteristic, CharacteristicControl,
-    CharacteristicControlEvent, CharacteristicNotify, CharacteristicNotifyMethod,
-    CharacteristicRead, CharacteristicWrite, CharacteristicWriteMethod, Service,
-};
-use bluer::gatt::{CharacteristicReader, CharacteristicWriter};
-use futures::{FutureExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
+use tokio::net::UnixDatagram;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-use super::{AmaError, Link, RX_CHAR_UUID, SERVICE_UUID, TX_CHAR_UUID};
+use super::gatt::{self, GattEvent};
+use super::{AmaError, Link, SERVICE_UUID};
 use crate::ama::proto::Transport;
 use crate::ama::session::LinkInfo;
 use crate::config::{parse_hex_data, AmaConfig};
@@ -34,7 +26,7 @@ pub struct BleListener {
     links: mpsc::Receiver<Link>,
     addr: [u8; 6],
     _session: bluer::Session,
-    _app: bluer::gatt::local::ApplicationHandle,
+    _app: gatt::GattApp,
     _adv: bluer::adv::AdvertisementHandle,
     pump: tokio::task::JoinHandle<()>,
 }
@@ -42,51 +34,6 @@ pub struct BleListener {
 impl Drop for BleListener {
     fn drop(&mut self) {
         self.pump.abort();
-    }
-}
-
-/// The GATT application: service 0xFE03, the phone's write characteristic (write and
-/// write-without-response) and the accessory's notify characteristic (read needs encryption).
-pub fn application(
-    rx: bluer::gatt::local::CharacteristicControlHandle,
-    tx: bluer::gatt::local::CharacteristicControlHandle,
-) -> Application {
-    Application {
-        services: vec![Service {
-            uuid: SERVICE_UUID,
-            primary: true,
-            characteristics: vec![
-                Characteristic {
-                    uuid: RX_CHAR_UUID,
-                    write: Some(CharacteristicWrite {
-                        write: true,
-                        write_without_response: true,
-                        method: CharacteristicWriteMethod::Io,
-                        ..Default::default()
-                    }),
-                    control_handle: rx,
-                    ..Default::default()
-                },
-                Characteristic {
-                    uuid: TX_CHAR_UUID,
-                    read: Some(CharacteristicRead {
-                        read: true,
-                        encrypt_read: true,
-                        fun: Box::new(|_| async move { Ok(Vec::new()) }.boxed()),
-                        ..Default::default()
-                    }),
-                    notify: Some(CharacteristicNotify {
-                        notify: true,
-                        method: CharacteristicNotifyMethod::Io,
-                        ..Default::default()
-                    }),
-                    control_handle: tx,
-                    ..Default::default()
-                },
-            ],
-            ..Default::default()
-        }],
-        ..Default::default()
     }
 }
 
@@ -118,19 +65,21 @@ impl BleListener {
         let adapter = session.default_adapter().await.map_err(bt)?;
         adapter.set_powered(true).await.map_err(bt)?;
         let addr = adapter.address().await.map_err(bt)?.0;
-        let (rx_ctl, rx_handle) = characteristic_control();
-        let (tx_ctl, tx_handle) = characteristic_control();
-        let app = adapter
-            .serve_gatt_application(application(rx_handle, tx_handle))
-            .await
-            .map_err(bt)?;
+        let (events_tx, events) = mpsc::channel(8);
+        let adapter_path = format!("/org/bluez/{}", adapter.name());
+        let app = gatt::serve(&adapter_path, cfg.ble_notify_encryption, events_tx).await?;
         let adv = adapter.advertise(advertisement(cfg)).await.map_err(bt)?;
         info!(
-            "ama: BLE GATT service {SERVICE_UUID} served and advertised on {}",
-            adapter.name()
+            "ama: BLE GATT service {SERVICE_UUID} served and advertised on {} (notify {})",
+            adapter.name(),
+            if cfg.ble_notify_encryption {
+                "needs an encrypted link"
+            } else {
+                "open: ble_notify_encryption = false"
+            }
         );
         let (link_tx, links) = mpsc::channel(2);
-        let pump = tokio::spawn(pump(rx_ctl, tx_ctl, link_tx));
+        let pump = tokio::spawn(pump(events, link_tx));
         Ok(Self {
             links,
             addr,
@@ -165,38 +114,56 @@ async fn read_opt<R: AsyncRead + Unpin>(
     }
 }
 
+/// Largest notification written for an ATT MTU: BlueZ has been seen to drop the end of a
+/// notification that fills (MTU - 3) exactly, so two more bytes are kept free.
+pub fn notification_size(att_mtu: u16) -> usize {
+    usize::from(att_mtu).saturating_sub(5).max(1)
+}
+
+async fn recv_opt(s: &mut Option<UnixDatagram>, buf: &mut [u8]) -> std::io::Result<usize> {
+    match s {
+        Some(s) => s.recv(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn tokio_socket(s: std::os::unix::net::UnixDatagram) -> Option<UnixDatagram> {
+    match s
+        .set_nonblocking(true)
+        .and_then(|()| UnixDatagram::from_std(s))
+    {
+        Ok(s) => Some(s),
+        Err(e) => {
+            warn!("ama: BLE socket from BlueZ unusable: {e}");
+            None
+        }
+    }
+}
+
 /// Moves bytes between the characteristics and the session's stream, one phone at a time.
-async fn pump(
-    rx_ctl: CharacteristicControl,
-    tx_ctl: CharacteristicControl,
-    links: mpsc::Sender<Link>,
-) {
-    let mut rx_ctl = Box::pin(rx_ctl);
-    let mut tx_ctl = Box::pin(tx_ctl);
+async fn pump(mut events: mpsc::Receiver<GattEvent>, links: mpsc::Sender<Link>) {
     // Phone -> session.
-    let mut reader: Option<CharacteristicReader> = None;
+    let mut writes: Option<UnixDatagram> = None;
     let mut to_session: Option<DuplexStream> = None;
     // Session -> phone.
     let mut from_session: Option<DuplexStream> = None;
-    let mut notifier: Option<CharacteristicWriter> = None;
+    let mut notifier: Option<UnixDatagram> = None;
     let mut inbuf = vec![0u8; 512];
     let mut outbuf = vec![0u8; 20];
     loop {
         tokio::select! {
-            ev = rx_ctl.next() => match ev {
-                Some(CharacteristicControlEvent::Write(req)) => match req.accept() {
-                    Ok(r) => reader = Some(r),
-                    Err(e) => warn!("ama: BLE write session refused: {e}"),
-                },
-                Some(_) => {}
-                None => return,
-            },
-            ev = tx_ctl.next() => match ev {
-                Some(CharacteristicControlEvent::Notify(w)) => {
-                    // bluer's writer MTU is the largest notification it sends (ATT MTU - 5,
-                    // a BlueZ workaround), within the spec's (ATT MTU - 3).
-                    let piece = w.mtu().max(1);
-                    let peer = w.device_address().to_string();
+            ev = events.recv() => match ev {
+                Some(GattEvent::WriteSocket(s)) => writes = tokio_socket(s),
+                Some(GattEvent::Write(bytes)) => {
+                    if let Some(s) = to_session.as_mut() {
+                        if s.write_all(&bytes).await.is_err() {
+                            to_session = None;
+                        }
+                    }
+                }
+                Some(GattEvent::Notify { socket, mtu, peer }) => {
+                    let Some(socket) = tokio_socket(socket) else { continue };
+                    let piece = notification_size(mtu);
                     info!("ama: BLE phone {peer} subscribed (notifications up to {piece} bytes)");
                     // A new subscription replaces the previous phone's link.
                     let (session_reader, pump_writer) = tokio::io::duplex(PIPE);
@@ -204,7 +171,7 @@ async fn pump(
                     to_session = Some(pump_writer);
                     from_session = Some(pump_reader);
                     outbuf = vec![0u8; piece];
-                    notifier = Some(w);
+                    notifier = Some(socket);
                     let link = Link {
                         reader: Box::new(session_reader),
                         writer: Box::new(session_writer),
@@ -216,11 +183,10 @@ async fn pump(
                         return;
                     }
                 }
-                Some(_) => {}
                 None => return,
             },
-            n = read_opt(&mut reader, &mut inbuf) => match n {
-                Ok(0) | Err(_) => reader = None, // the phone may acquire the write socket again
+            n = recv_opt(&mut writes, &mut inbuf) => match n {
+                Ok(0) | Err(_) => writes = None, // the phone may acquire the write socket again
                 Ok(n) => {
                     if let Some(s) = to_session.as_mut() {
                         if s.write_all(&inbuf[..n]).await.is_err() {
@@ -231,7 +197,7 @@ async fn pump(
             },
             n = read_opt(&mut from_session, &mut outbuf) => {
                 let sent = match (n, notifier.as_mut()) {
-                    (Ok(n), Some(w)) if n > 0 => w.write_all(&outbuf[..n]).await.is_ok(),
+                    (Ok(n), Some(w)) if n > 0 => w.send(&outbuf[..n]).await.is_ok(),
                     _ => false,
                 };
                 if !sent {

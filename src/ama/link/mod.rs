@@ -3,9 +3,10 @@
 //! and the [`LinkInfo`] the session needs. Everything above the link (framing, session) is the
 //! same for all of them.
 //!
-//! **Invariant**: only `link/ble.rs` and `link/rfcomm.rs` know BlueZ/D-Bus.
+//! **Invariant**: only `link/ble.rs`, `link/gatt.rs` and `link/rfcomm.rs` know BlueZ/D-Bus.
 
 pub mod ble;
+pub mod gatt;
 pub mod rfcomm;
 pub mod stream;
 
