@@ -13,9 +13,10 @@
 //!   "errors": [<scan/discoverable/registry failure>..]}}`; no AVS event is sent for it.
 //!
 //! Out: `{"event": {..}}` (plus `"context": [..]` when the event carries it) to every client;
-//! `{"avrcp": {"command": "PLAY" | "PAUSE" | "PLAY_PAUSE" | "STOP" | "NEXT" | "PREVIOUS"}}` to
-//! every client when a peer sends an AVRCP command to our registered media player (BlueZ does
-//! not say which peer); answers to the client that asked; and error lines
+//! `{"avrcp": {"command": "PLAY" | "PAUSE" | "PLAY_PAUSE" | "STOP" | "NEXT" | "PREVIOUS",
+//! "device"?: {"uniqueDeviceId", "friendlyName"}}}` to every client when a peer sends an AVRCP
+//! command to our registered media player (BlueZ does not say which peer: `device` is the
+//! connected A2DP-family device, absent when there is none); answers to the client that asked; and error lines
 //! `{"error": {"header": {"namespace": "System", "name": "ExceptionEncountered", "messageId"},
 //! "payload": {"unparsedDirective", "messageId"?, "error": {"type":
 //! "UNEXPECTED_INFORMATION_RECEIVED", "message"}}}}` for a malformed line, an unknown

@@ -15,9 +15,13 @@ use support::*;
 const PHONE: &str = "AA:BB:CC:00:02:01";
 const SPEAKER: &str = "AA:BB:CC:00:02:02";
 
-fn avrcp_line(c: &mut Client, command: &str) {
+fn avrcp_line(c: &mut Client, command: &str, device: &Value) {
     let line = c.wait_for(command, |v| v.get("avrcp").is_some());
-    assert_eq!(line, json!({"avrcp": {"command": command}}), "in order");
+    assert_eq!(
+        line,
+        json!({"avrcp": {"command": command, "device": device}}),
+        "in order, naming the connected device"
+    );
 }
 
 #[test]
@@ -41,7 +45,11 @@ fn peer_avrcp_commands_reach_every_client_in_order() {
 
     mock.op(json!({"op": "monitor_player", "path": "/org/ama_engine/player"}));
     mock.op(json!({"op": "connect_peer", "mac": PHONE}));
-    a.event("ConnectByDeviceIdsSucceeded");
+    let connected = a.event("ConnectByDeviceIdsSucceeded");
+    let device = json!({
+        "uniqueDeviceId": connected["event"]["payload"]["devices"][0]["uniqueDeviceId"],
+        "friendlyName": "Phone",
+    });
     for (method, line) in [
         ("Play", "PLAY"),
         ("Next", "NEXT"),
@@ -53,7 +61,7 @@ fn peer_avrcp_commands_reach_every_client_in_order() {
         let r = mock.op(json!({"op": "avrcp", "method": method}));
         assert_eq!(r, 1, "{r}");
         for c in [&mut a, &mut b] {
-            avrcp_line(c, line);
+            avrcp_line(c, line, &device);
         }
         if method == "PlayPause" {
             // Pause then PlayPause: playing again, as a peer reading our status sees it.

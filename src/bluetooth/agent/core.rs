@@ -21,7 +21,7 @@ use crate::bluetooth::registry::Registry;
 use crate::bluetooth::streaming::StreamTracker;
 
 use super::backend::{BackendError, BackendEvent, DeviceInfo};
-use super::output::{build_context, to_v1, ContextDevice, LocalEvent, OutEvent};
+use super::output::{build_context, to_v1, ContextDevice, LocalEvent, OutEvent, PeerRef};
 use super::reset::{ResetReport, ResetRun};
 
 /// Settings of the rules.
@@ -254,7 +254,17 @@ impl AgentCore {
                 self.stats.directives += 1;
                 self.on_directive(d, &mut out);
             }
-            Input::Backend(BackendEvent::Avrcp(c)) => out.push(Action::Local(LocalEvent::Avrcp(c))),
+            Input::Backend(BackendEvent::Avrcp(command)) => {
+                let device = self.active_mac().map(|mac| PeerRef {
+                    unique_device_id: self.id_of_mac(&mac),
+                    friendly_name: self
+                        .devices
+                        .get(&mac)
+                        .map(|d| d.info.name.clone())
+                        .unwrap_or_default(),
+                });
+                out.push(Action::Local(LocalEvent::Avrcp { command, device }));
+            }
             Input::Backend(ev) => {
                 if !self.reset_filters(&ev) {
                     self.on_backend(ev, &mut out);

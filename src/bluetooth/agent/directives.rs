@@ -365,7 +365,7 @@ impl AgentCore {
     }
 
     /// The connected A2DP-family device, most recent first (1.0 media control has no id).
-    fn active_mac(&self) -> Option<String> {
+    pub(super) fn active_mac(&self) -> Option<String> {
         self.registry
             .records()
             .iter()

@@ -19,7 +19,7 @@ pub use backend::{
 pub use core::{Action, AgentCore, AgentSettings, AgentStats, BackendCall, Input};
 pub use directives::truncate_mac;
 pub use driver::{AgentHandle, AgentRequest};
-pub use output::{LocalEvent, OutEvent};
+pub use output::{LocalEvent, OutEvent, PeerRef};
 pub use reset::ResetReport;
 
 #[cfg(test)]

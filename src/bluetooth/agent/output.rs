@@ -29,17 +29,38 @@ impl OutEvent {
 }
 
 /// A line for local clients only (not an AVS event).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LocalEvent {
-    /// A peer's AVRCP command: `{"avrcp": {"command": "PLAY"}}`.
-    Avrcp(super::backend::AvrcpCommand),
+    /// A peer's AVRCP command: `{"avrcp": {"command": "PLAY", "device": {"uniqueDeviceId":
+    /// .., "friendlyName": ..}}}`. BlueZ does not say which peer called our player; `device`
+    /// is the connected A2DP-family device (the one AVRCP rides on), absent when none is.
+    Avrcp {
+        command: super::backend::AvrcpCommand,
+        device: Option<PeerRef>,
+    },
+}
+
+/// A device as local lines name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRef {
+    pub unique_device_id: String,
+    pub friendly_name: String,
 }
 
 impl LocalEvent {
     /// Its control-socket line.
     pub fn to_json(&self) -> Value {
         match self {
-            Self::Avrcp(c) => serde_json::json!({"avrcp": {"command": c.as_str()}}),
+            Self::Avrcp { command, device } => {
+                let mut avrcp = serde_json::json!({"command": command.as_str()});
+                if let Some(d) = device {
+                    avrcp["device"] = serde_json::json!({
+                        "uniqueDeviceId": d.unique_device_id,
+                        "friendlyName": d.friendly_name,
+                    });
+                }
+                serde_json::json!({ "avrcp": avrcp })
+            }
         }
     }
 }

@@ -178,16 +178,48 @@ fn a_second_reset_while_one_runs_is_answered_with_it() {
 }
 
 #[test]
-fn avrcp_commands_from_peers_become_local_lines() {
+fn avrcp_commands_from_peers_become_local_lines_naming_the_connected_device() {
     let mut h = v2(vec![info(PHONE, "Phone", true, true)]);
-    for c in [AvrcpCommand::Play, AvrcpCommand::Next] {
-        let a = h.ev(BackendEvent::Avrcp(c));
-        assert_eq!(a, vec![Action::Local(LocalEvent::Avrcp(c))]);
+    let id = h
+        .core
+        .registry()
+        .by_mac(PHONE)
+        .unwrap()
+        .unique_device_id
+        .clone();
+    let phone = Some(PeerRef {
+        unique_device_id: id.clone(),
+        friendly_name: "Phone".into(),
+    });
+    for command in [AvrcpCommand::Play, AvrcpCommand::Next] {
+        let a = h.ev(BackendEvent::Avrcp(command));
+        assert_eq!(
+            a,
+            vec![Action::Local(LocalEvent::Avrcp {
+                command,
+                device: phone.clone()
+            })]
+        );
     }
     assert_eq!(
-        LocalEvent::Avrcp(AvrcpCommand::PlayPause).to_json(),
-        json!({"avrcp": {"command": "PLAY_PAUSE"}})
+        LocalEvent::Avrcp {
+            command: AvrcpCommand::PlayPause,
+            device: phone
+        }
+        .to_json(),
+        json!({"avrcp": {"command": "PLAY_PAUSE",
+                         "device": {"uniqueDeviceId": id, "friendlyName": "Phone"}}})
     );
+    // No connected device: the command is still reported, without a device.
+    h.ev(BackendEvent::Connected {
+        mac: PHONE.into(),
+        connected: false,
+    });
+    let a = h.ev(BackendEvent::Avrcp(AvrcpCommand::Stop));
+    let Action::Local(line) = &a[a.len() - 1] else {
+        panic!("{a:?}")
+    };
+    assert_eq!(line.to_json(), json!({"avrcp": {"command": "STOP"}}));
 }
 
 #[test]
