@@ -136,6 +136,21 @@ fn seqpacket_pair() -> std::io::Result<(dbus::arg::OwnedFd, UnixDatagram)> {
     Ok((theirs, UnixDatagram::from(ours)))
 }
 
+/// AcquireWrite / AcquireNotify: BlueZ gets one end of a new socket pair and the ATT MTU;
+/// the pump gets the other end through `event(socket, mtu, peer)`.
+fn acquire(
+    c: &mut Chr,
+    options: &PropMap,
+    event: impl FnOnce(UnixDatagram, u16, String) -> GattEvent,
+) -> Result<(dbus::arg::OwnedFd, u16), MethodErr> {
+    let (mtu, peer) = acquire_options(options);
+    let (theirs, ours) = seqpacket_pair().map_err(|e| failed(&e.to_string()))?;
+    c.events
+        .try_send(event(ours, mtu, peer))
+        .map_err(|_| failed("the AMA link is busy"))?;
+    Ok((theirs, mtu))
+}
+
 fn common(b: &mut IfaceBuilder<Chr>) {
     b.property("UUID").get(|_, c: &mut Chr| Ok(c.uuid.clone()));
     b.property("Service")
@@ -153,12 +168,7 @@ fn rx_iface(b: &mut IfaceBuilder<Chr>) {
         ("options",),
         ("fd", "mtu"),
         |_, c: &mut Chr, (options,): (PropMap,)| {
-            let (mtu, _) = acquire_options(&options);
-            let (theirs, ours) = seqpacket_pair().map_err(|e| failed(&e.to_string()))?;
-            c.events
-                .try_send(GattEvent::WriteSocket(ours))
-                .map_err(|_| failed("the AMA link is busy"))?;
-            Ok((theirs, mtu))
+            acquire(c, &options, |socket, _, _| GattEvent::WriteSocket(socket))
         },
     );
     b.method(
@@ -188,12 +198,11 @@ fn tx_iface(b: &mut IfaceBuilder<Chr>) {
         ("options",),
         ("fd", "mtu"),
         |_, c: &mut Chr, (options,): (PropMap,)| {
-            let (mtu, peer) = acquire_options(&options);
-            let (theirs, socket) = seqpacket_pair().map_err(|e| failed(&e.to_string()))?;
-            c.events
-                .try_send(GattEvent::Notify { socket, mtu, peer })
-                .map_err(|_| failed("the AMA link is busy"))?;
-            Ok((theirs, mtu))
+            acquire(c, &options, |socket, mtu, peer| GattEvent::Notify {
+                socket,
+                mtu,
+                peer,
+            })
         },
     );
     // Notifications only go through the acquired socket.
