@@ -6,7 +6,9 @@ Loaded as a template file by bluez_mock.py. Everything comes from the upstream b
   keeps a Python attribute only, so a later Get("Connected") disagrees);
 - Adapter1.StartDiscovery/StopDiscovery only toggle Discovering (upstream also toggles
   Discoverable whenever a discovery filter is set, which bluer always sets);
-- failures can be injected per device (or "adapter") and method with SetFailure;
+- failures can be injected per device (or "adapter") and method with SetFailure; the error
+  name "unconfirmed" makes Connect return without ever setting Connected (BlueZ accepted the
+  call, the peer never completed it);
 - org.bluez.Media1.RegisterPlayer/UnregisterPlayer on the adapter record the caller's bus
   name, the player's path and its properties (RegisteredPlayers returns them as JSON), so the
   driver can call the registered player's methods as BlueZ does on a peer's AVRCP command.
@@ -23,9 +25,12 @@ from dbusmock.templates.bluez5 import *  # noqa: F401,F403  (AddAdapter, AddDevi
 _FAILURES = {}
 
 
+UNCONFIRMED = 'unconfirmed'
+
+
 def _check(key, method):
     err = _FAILURES.get((str(key), str(method)))
-    if err:
+    if err and err != UNCONFIRMED:
         raise dbus.exceptions.DBusException(f'injected failure of {method}', name=err)
 
 
@@ -39,6 +44,8 @@ def _connect(device):
     _check(props['Address'], 'Connect')
     if props['Connected']:
         raise dbus.exceptions.DBusException('Already Connected', name='org.bluez.Error.AlreadyConnected')
+    if _FAILURES.get((str(props['Address']), 'Connect')) == UNCONFIRMED:
+        return
     _set_props(device, DEVICE_IFACE, {'Connected': dbus.Boolean(True, variant_level=1)})
 
 
