@@ -114,8 +114,8 @@ async fn read_opt<R: AsyncRead + Unpin>(
     }
 }
 
-/// Largest notification written for an ATT MTU: BlueZ has been seen to drop the end of a
-/// notification that fills (MTU - 3) exactly, so two more bytes are kept free.
+/// Largest notification written for an ATT MTU. Two bytes below the spec's (MTU - 3), as
+/// bluer does: its authors found BlueZ dropping the end of notifications that fill the MTU.
 pub fn notification_size(att_mtu: u16) -> usize {
     usize::from(att_mtu).saturating_sub(5).max(1)
 }
