@@ -192,36 +192,27 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
     .unwrap();
     let me = conn.unique_name().to_string();
     type Objects = HashMap<Path<'static>, HashMap<String, PropMap>>;
-    let find = |what: &str, probe: &dyn Fn(&str) -> bool| -> String {
+    // The connection whose object at `path` introspects with interface `iface`.
+    let owner_of = |path: &str, iface: &str| -> String {
         names
             .iter()
             .filter(|n| n.starts_with(':') && **n != me)
-            .find(|n| probe(n))
-            .unwrap_or_else(|| panic!("no connection serves the {what}"))
+            .find(|n| {
+                call::<(String,), _>(
+                    &conn,
+                    n,
+                    path,
+                    "org.freedesktop.DBus.Introspectable",
+                    "Introspect",
+                    (),
+                )
+                .is_ok_and(|(xml,)| xml.contains(iface))
+            })
+            .unwrap_or_else(|| panic!("no connection serves {iface} at {path}"))
             .clone()
     };
-    let owner = find("GATT application", &|n| {
-        call::<(Objects,), _>(
-            &conn,
-            n,
-            &app_path,
-            "org.freedesktop.DBus.ObjectManager",
-            "GetManagedObjects",
-            (),
-        )
-        .is_ok()
-    });
-    let adv_owner = find("advertisement", &|n| {
-        call::<(PropMap,), _>(
-            &conn,
-            n,
-            &adv_path,
-            "org.freedesktop.DBus.Properties",
-            "GetAll",
-            ("org.bluez.LEAdvertisement1",),
-        )
-        .is_ok()
-    });
+    let owner = owner_of(&app_path, "org.freedesktop.DBus.ObjectManager");
+    let adv_owner = owner_of(&adv_path, "org.bluez.LEAdvertisement1");
     let (objects,): (Objects,) = call(
         &conn,
         &owner,
@@ -355,27 +346,16 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
         VersionPacket::new(800, 5000)
     );
 
-    let mut req = Vec::new();
-    encode_envelope(
-        &envelope::request(
+    let device_information = || {
+        request_bytes(
             C::GetDeviceInformation,
             Payload::GetDeviceInformation(GetDeviceInformation { device_id: 0 }),
-        ),
-        &mut req,
-    );
-    for piece in req.chunks(20) {
+        )
+    };
+    for piece in device_information().chunks(20) {
         write.send(piece).unwrap();
     }
-    // Read notifications until the reply decodes.
-    let mut buf = [0u8; 512];
-    let reply = loop {
-        let n = notify.recv(&mut buf).expect("reply notification");
-        pieces.push(n);
-        dec.push(&buf[..n]);
-        if let Some(Ok(Frame::Control(body))) = dec.next_frame() {
-            break envelope::decode(&body).unwrap();
-        }
-    };
+    let reply = next_envelope(&notify, &mut dec, &mut pieces);
     let r = envelope::response_of(&reply).unwrap();
     assert_eq!(r.error_code, ErrorCode::Success as i32);
     let Some(response::Payload::DeviceInformation(info)) = &r.payload else {
@@ -384,24 +364,14 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
     assert_eq!(info.supported_transports, vec![0, 1], "BLE and RFCOMM");
 
     // UPGRADE_TRANSPORT(RFCOMM): the answer carries the adapter's BD_ADDR (the mock's hci0).
-    let mut req = Vec::new();
-    encode_envelope(
-        &envelope::request(
-            C::UpgradeTransport,
-            Payload::UpgradeTransport(UpgradeTransport { transport: 1 }),
-        ),
-        &mut req,
+    let req = request_bytes(
+        C::UpgradeTransport,
+        Payload::UpgradeTransport(UpgradeTransport { transport: 1 }),
     );
     for piece in req.chunks(20) {
         write.send(piece).unwrap();
     }
-    let upgrade = loop {
-        let n = notify.recv(&mut buf).expect("upgrade reply");
-        dec.push(&buf[..n]);
-        if let Some(Ok(Frame::Control(body))) = dec.next_frame() {
-            break envelope::decode(&body).unwrap();
-        }
-    };
+    let upgrade = next_envelope(&notify, &mut dec, &mut pieces);
     let r = envelope::response_of(&upgrade).unwrap();
     assert_eq!(
         r.payload,
@@ -411,30 +381,16 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
     );
 
     // BlueZ's other write path: WriteValue (a long or prepared write) reaches the session too.
-    let mut req = Vec::new();
-    encode_envelope(
-        &envelope::request(
-            C::GetDeviceInformation,
-            Payload::GetDeviceInformation(GetDeviceInformation { device_id: 0 }),
-        ),
-        &mut req,
-    );
     let _: () = call(
         &conn,
         &owner,
         &rx_path,
         "org.bluez.GattCharacteristic1",
         "WriteValue",
-        (req, PropMap::new()),
+        (device_information(), PropMap::new()),
     )
     .unwrap();
-    let again = loop {
-        let n = notify.recv(&mut buf).expect("reply to WriteValue");
-        dec.push(&buf[..n]);
-        if let Some(Ok(Frame::Control(body))) = dec.next_frame() {
-            break envelope::decode(&body).unwrap();
-        }
-    };
+    let again = next_envelope(&notify, &mut dec, &mut pieces);
     let r = envelope::response_of(&again).unwrap();
     assert_eq!(r.error_code, ErrorCode::Success as i32);
     assert!(matches!(
@@ -447,6 +403,7 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
         .unwrap();
     let mut opus = Vec::new();
     let mut endpointed = false;
+    let mut buf = [0u8; 512];
     while !endpointed {
         let n = notify.recv(&mut buf).expect("speech notification");
         pieces.push(n);
@@ -527,4 +484,28 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
     }
 
     let _ = rt.block_on(rig.stop());
+}
+
+/// A request envelope, framed for the control stream.
+fn request_bytes(command: C, payload: Payload) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_envelope(&envelope::request(command, payload), &mut out);
+    out
+}
+
+/// Reads notifications (recording their sizes) until a control frame decodes.
+fn next_envelope(
+    notify: &UnixDatagram,
+    dec: &mut Decoder,
+    pieces: &mut Vec<usize>,
+) -> ama_engine::ama::proto::ControlEnvelope {
+    let mut buf = [0u8; 512];
+    loop {
+        let n = notify.recv(&mut buf).expect("notification");
+        pieces.push(n);
+        dec.push(&buf[..n]);
+        if let Some(Ok(Frame::Control(body))) = dec.next_frame() {
+            return envelope::decode(&body).unwrap();
+        }
+    }
 }
