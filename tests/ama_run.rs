@@ -3,23 +3,13 @@
 //! the AMA sender on a TCP port, and the phone tool on the other side. Needs what
 //! scripts/setup.sh (wake-word model) and scripts/gen-test-audio.sh (the clip) install.
 
-use std::path::PathBuf;
+mod support;
+
 use std::process::Command;
 use std::time::Duration;
 
 use ama_engine::ama::phone::{self, Ending, PhoneOptions};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::{free_port, root};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_streams_the_wake_word_utterance_to_the_phone() {

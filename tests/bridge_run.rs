@@ -6,6 +6,7 @@
 
 #[path = "bluetooth_support/mod.rs"]
 mod bt;
+mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -19,16 +20,9 @@ use ama_engine::ama::proto::{
 use ama_engine::ama::transport::{encode_envelope, Decoder, Frame};
 use ama_engine::bluetooth::model::InterfaceVersion;
 use serde_json::json;
+use support::free_port;
 
 const PHONE: &str = "AA:BB:CC:00:00:01";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Reads control envelopes from the link until `pred` accepts one (or the wait runs out).
 fn read_until(s: &mut TcpStream, d: &mut Decoder, pred: impl Fn(&Payload) -> bool) -> Payload {

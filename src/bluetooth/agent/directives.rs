@@ -33,15 +33,7 @@ impl AgentCore {
                 );
             }
             Directive::ExitDiscoverableMode => {
-                self.discoverable = false;
-                self.call(
-                    None,
-                    BackendCall::SetDiscoverable {
-                        on: false,
-                        timeout_s: 0,
-                    },
-                    out,
-                );
+                self.leave_discoverable(out);
                 if self.scanning {
                     self.scanning = false;
                     self.call(None, BackendCall::StopScan, out);
@@ -160,15 +152,7 @@ impl AgentCore {
             self.call(None, BackendCall::StopScan, out);
         }
         if self.discoverable {
-            self.discoverable = false;
-            self.call(
-                None,
-                BackendCall::SetDiscoverable {
-                    on: false,
-                    timeout_s: 0,
-                },
-                out,
-            );
+            self.leave_discoverable(out);
         }
         self.start(
             Pending {
@@ -177,6 +161,19 @@ impl AgentCore {
                 kind: PendingKind::Pair,
             },
             BackendCall::Pair(mac),
+            out,
+        );
+    }
+
+    /// Leaves discoverable mode; no event (ExitDiscoverableMode has none, pairing reports its own).
+    fn leave_discoverable(&mut self, out: &mut Vec<Action>) {
+        self.discoverable = false;
+        self.call(
+            None,
+            BackendCall::SetDiscoverable {
+                on: false,
+                timeout_s: 0,
+            },
             out,
         );
     }

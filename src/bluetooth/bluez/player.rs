@@ -28,6 +28,14 @@ pub const PLAYER_PATH: &str = "/org/ama_engine/player";
 /// The MPRIS player interface BlueZ calls.
 pub const MPRIS_PLAYER_IFACE: &str = "org.mpris.MediaPlayer2.Player";
 const MEDIA_IFACE: &str = "org.bluez.Media1";
+/// The MPRIS capability flags that are true (CanSeek is the one that is false).
+const CAN_FLAGS: [&str; 5] = [
+    "CanGoNext",
+    "CanGoPrevious",
+    "CanPlay",
+    "CanPause",
+    "CanControl",
+];
 
 struct Player {
     events: mpsc::Sender<BackendEvent>,
@@ -63,13 +71,7 @@ fn properties(status: &str) -> PropMap {
     p.insert("Rate".into(), v(1.0f64));
     p.insert("Position".into(), v(0i64));
     p.insert("Metadata".into(), v(PropMap::new()));
-    for flag in [
-        "CanGoNext",
-        "CanGoPrevious",
-        "CanPlay",
-        "CanPause",
-        "CanControl",
-    ] {
+    for flag in CAN_FLAGS {
         p.insert(flag.into(), v(true));
     }
     p.insert("CanSeek".into(), v(false));
@@ -107,13 +109,7 @@ fn build_iface(b: &mut IfaceBuilder<Player>) {
     b.property("Position").get(|_, _: &mut Player| Ok(0i64));
     b.property("Metadata")
         .get(|_, _: &mut Player| Ok(PropMap::new()));
-    for flag in [
-        "CanGoNext",
-        "CanGoPrevious",
-        "CanPlay",
-        "CanPause",
-        "CanControl",
-    ] {
+    for flag in CAN_FLAGS {
         b.property(flag).get(|_, _: &mut Player| Ok(true));
     }
     b.property("CanSeek").get(|_, _: &mut Player| Ok(false));
