@@ -10,8 +10,8 @@ use std::time::Duration;
 use rtrb::Consumer;
 use serde::Serialize;
 
-use crate::ogg_opus::OggOpusWriter;
-use crate::realtime::messages::{EndReason, Initiator, Outbound, PcmFrame, WakeWordIndices};
+use dsp::ogg_opus::OggOpusWriter;
+use engine_base::messages::{EndReason, Initiator, Outbound, PcmFrame, WakeWordIndices};
 
 /// One recorded stream.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -5,9 +5,9 @@
 use futures::StreamExt;
 
 use super::{AmaError, Link, RFCOMM_UUID};
-use crate::ama::proto::Transport;
-use crate::ama::session::LinkInfo;
 use crate::config::AmaConfig;
+use ama_proto::proto::Transport;
+use ama_proto::session::LinkInfo;
 
 /// The registered profile.
 pub struct RfcommListener {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use tokio::net::{TcpListener, UnixListener};
 
 use super::{AmaError, Link};
-use crate::ama::proto::Transport;
-use crate::ama::session::LinkInfo;
+use ama_proto::proto::Transport;
+use ama_proto::session::LinkInfo;
 
 /// A TCP or Unix listener.
 #[derive(Debug)]
