@@ -16,6 +16,7 @@ mod ama_independent;
 mod ama_run;
 mod bluetooth_avrcp_reset;
 mod bluetooth_interface;
+mod bluetooth_pairing_agent;
 mod bluetooth_timeouts;
 mod bluetooth_v1_restart;
 mod bridge_run;
