@@ -18,8 +18,7 @@ use rt_core::options::{PipelineOptions, RealtimeOptions};
 use serde::{Deserialize, Serialize};
 
 pub use ama::{
-    parse_bd_addr, parse_hex as parse_hex_data, AmaConfig, AmaInitiation, AmaLink, AmaProfile,
-    BdAddr, HexBytes,
+    parse_bd_addr, parse_hex, AmaConfig, AmaInitiation, AmaLink, AmaProfile, BdAddr, HexBytes,
 };
 pub use audio::{
     AudioConfig, DenoiseConfig, GateConfig, OpusConfig, RealtimeConfig, StereoMix, WakeWordInput,
