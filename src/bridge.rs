@@ -6,14 +6,13 @@
 //!
 //! Not real-time safe (tokio tasks); never touches the real-time thread.
 
-use tokio::sync::mpsc;
-
 use ama_proto::proto::MediaControl;
 use ama_proto::session::{feature_id, FeatureValue};
 use avs_bluetooth::agent::driver::AgentHandle;
 use avs_bluetooth::model::{
     ConnectionState, ContextObject, Directive, MediaAction, ReceivedDirective, StreamingState,
 };
+use tokio::sync::mpsc;
 
 /// The two channels the AMA service exposes for the Bluetooth side.
 #[derive(Debug)]

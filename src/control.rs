@@ -31,14 +31,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use avs_bluetooth::agent::AgentHandle;
+use avs_bluetooth::model::{InterfaceVersion, ReceivedDirective};
+use engine_base::messages::Command;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{broadcast, mpsc};
-
-use avs_bluetooth::agent::AgentHandle;
-use avs_bluetooth::model::{InterfaceVersion, ReceivedDirective};
-use engine_base::messages::Command;
 
 use crate::config::ControlConfig;
 

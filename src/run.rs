@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use dsp::wakeword::WakeWordDetector;
-
-use crate::config::{AmaLink, Config};
-use crate::recorder::Recorder;
 use rt_core::audio::alsa::AlsaSource;
 use rt_core::realtime::{self, StartOptions};
 use rt_core::telemetry::{Stage, Telemetry};
+
+use crate::config::{AmaLink, Config};
+use crate::recorder::Recorder;
 
 /// Options of `run`.
 #[derive(Debug, Clone)]

@@ -5,14 +5,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use dsp::wakeword::WakeWordDetector;
-
-use crate::config::Config;
-use crate::recorder::Recorder;
-use crate::report::Report;
 use engine_base::messages::Command;
 use rt_core::audio::wav::{Scripted, WavSource};
 use rt_core::audio::CaptureSource;
 use rt_core::realtime::{self, StartOptions};
+
+use crate::config::Config;
+use crate::recorder::Recorder;
+use crate::report::Report;
 
 /// How streams are opened in a simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

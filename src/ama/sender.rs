@@ -11,17 +11,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, watch};
-use tokio::time::Instant;
-use tracing::{info, warn};
-
 use ama_proto::proto::MediaControl;
 use ama_proto::session::{
     FeatureValue, LinkAction, Outgoing, Output, Session, SessionStats, StateStore,
 };
 use ama_proto::transport::{encode_envelope, encode_voice, Decoder, VersionPacket};
 use engine_base::messages::{Command, Outbound};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tracing::{info, warn};
 
 use crate::ama::link::{AmaError, Link, Listener};
 use crate::ama::store::FileStore;

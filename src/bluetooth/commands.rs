@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
-
 use avs_bluetooth::model::capability_assertion;
+use clap::Args;
 
 use crate::config::Config;
 

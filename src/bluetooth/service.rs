@@ -3,15 +3,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
-
 use avs_bluetooth::agent::{driver, AgentCore, AgentSettings};
 use avs_bluetooth::registry::Registry;
 use avs_bluez::{pairing, BluezBackend};
 use engine_base::messages::Command;
+use tokio::sync::mpsc;
+
+use crate::config::Config;
 
 use super::error::BluetoothError;
-use crate::config::Config;
 
 /// Runs the Bluetooth interface and the control socket until the control socket fails.
 /// Button commands from control clients are sent on `commands`. Call from the engine's tokio

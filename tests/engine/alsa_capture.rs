@@ -4,11 +4,12 @@
 use std::sync::atomic::Ordering;
 use std::sync::Once;
 
-use crate::support::*;
 use rt_core::audio::alsa::AlsaSource;
 use rt_core::audio::{CaptureSource, Period};
 use rt_core::options::CaptureOptions;
 use rt_core::telemetry::Telemetry;
+
+use crate::support::*;
 
 static ALSA_ENV: Once = Once::new();
 

@@ -8,15 +8,12 @@
 //! Not exercised without a radio: real pairing/bonding and encryption, the phone's ATT client,
 //! MTU exchange, real advertising on air, RFCOMM sockets (bluer's accept needs a real RFCOMM fd).
 
-use crate::ama_support;
-
 use std::collections::HashMap;
 use std::os::fd::FromRawFd;
 use std::os::unix::net::UnixDatagram;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::ama_support::Trigger;
 use ama_engine::ama::link::{RFCOMM_UUID, RX_CHAR_UUID, SERVICE_UUID, TX_CHAR_UUID};
 use ama_proto::envelope;
 use ama_proto::proto::{
@@ -27,6 +24,9 @@ use ama_proto::transport::{encode_envelope, Decoder, Frame, VersionPacket};
 use dbus::arg::{PropMap, RefArg, Variant};
 use dbus::blocking::Connection;
 use dbus::Path;
+
+use crate::ama_support;
+use crate::ama_support::Trigger;
 
 const T: Duration = Duration::from_secs(5);
 

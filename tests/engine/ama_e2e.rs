@@ -3,14 +3,14 @@
 //! producer made arrives once and in order, and that the audio decodes (opusdec) to the
 //! input's duration.
 
-use crate::ama_support;
-
 use std::time::Duration;
 
-use crate::ama_support::{start, Trigger};
 use ama_phone as phone;
 use ama_phone::{Ending, PhoneOptions};
 use engine_base::messages::{Command, EndReason, Initiator};
+
+use crate::ama_support;
+use crate::ama_support::{start, Trigger};
 
 const FAST: Duration = Duration::from_millis(4);
 const LIMIT: Duration = Duration::from_secs(20);

@@ -8,13 +8,13 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::ama_support::{start, Trigger};
 use ama_phone as phone;
 use ama_phone::PhoneOptions;
 use ama_proto::envelope;
 use ama_proto::proto::{control_envelope::Payload, response, state, Command as C, MediaControl};
 use serde_json::Value;
 
+use crate::ama_support::{start, Trigger};
 use crate::support::root;
 
 fn python() -> PathBuf {

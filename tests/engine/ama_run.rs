@@ -6,9 +6,10 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{free_port, root};
 use ama_phone as phone;
 use ama_phone::{Ending, PhoneOptions};
+
+use crate::support::{free_port, root};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_streams_the_wake_word_utterance_to_the_phone() {

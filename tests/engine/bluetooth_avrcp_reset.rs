@@ -4,10 +4,11 @@
 
 use std::time::Instant;
 
-use crate::bluetooth_support::*;
 use avs_bluetooth::model::InterfaceVersion;
 use avs_bluetooth::registry::Registry;
 use serde_json::{json, Value};
+
+use crate::bluetooth_support::*;
 
 const PHONE: &str = "AA:BB:CC:00:02:01";
 const SPEAKER: &str = "AA:BB:CC:00:02:02";

@@ -2,9 +2,10 @@
 //! dbus-daemon with python-dbusmock's bluez5 template, driven only through the control socket.
 //! Every event read is checked by a typed round trip against the model (support::check_event).
 
-use crate::bluetooth_support::*;
 use avs_bluetooth::model::InterfaceVersion;
 use serde_json::{json, Value};
+
+use crate::bluetooth_support::*;
 
 const PHONE: &str = "AA:BB:CC:00:00:01";
 const SPEAKER: &str = "AA:BB:CC:00:00:02";

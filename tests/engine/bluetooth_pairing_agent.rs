@@ -7,9 +7,10 @@
 
 use std::time::{Duration, Instant};
 
-use crate::bluetooth_support::*;
 use avs_bluetooth::model::InterfaceVersion;
 use serde_json::{json, Value};
+
+use crate::bluetooth_support::*;
 
 const PHONE: &str = "AA:BB:CC:00:00:01";
 const STRANGER: &str = "AA:BB:CC:00:00:09";

@@ -5,9 +5,10 @@
 //! No test depends on how fast anything runs: the overlap test uses a timeout far beyond the
 //! test's own wait, and the timeout test orders nothing against the clock.
 
-use crate::bluetooth_support::*;
 use avs_bluetooth::model::InterfaceVersion;
 use serde_json::{json, Value};
+
+use crate::bluetooth_support::*;
 
 const PHONE: &str = "AA:BB:CC:00:03:01";
 const SPEAKER: &str = "AA:BB:CC:00:03:02";

@@ -1,10 +1,11 @@
 //! Version 1.0 names and payloads, ids kept across restarts, and a kill of the engine while it
 //! rewrites the registry: all end to end against the BlueZ mock.
 
-use crate::bluetooth_support::*;
 use avs_bluetooth::model::InterfaceVersion;
 use avs_bluetooth::registry::Registry;
 use serde_json::json;
+
+use crate::bluetooth_support::*;
 
 const PHONE: &str = "AA:BB:CC:00:01:01";
 const NEW: &str = "AA:BB:CC:00:01:02";

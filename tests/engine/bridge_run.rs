@@ -4,14 +4,11 @@
 //! device over AVRCP (MediaPlayer1), and the A2DP connection reaches the phone's feature
 //! table (SYNCHRONIZE_STATE 0x132), while audio capture runs.
 
-use crate::bluetooth_support as bt;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::free_port;
 use ama_proto::envelope;
 use ama_proto::proto::{
     control_envelope::Payload, state, Command as C, IssueMediaControl, MediaControl,
@@ -19,6 +16,9 @@ use ama_proto::proto::{
 use ama_proto::transport::{encode_envelope, Decoder, Frame};
 use avs_bluetooth::model::InterfaceVersion;
 use serde_json::json;
+
+use crate::bluetooth_support as bt;
+use crate::support::free_port;
 
 const PHONE: &str = "AA:BB:CC:00:00:01";
 

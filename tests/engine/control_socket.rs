@@ -3,10 +3,11 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::bluetooth_support::*;
 use avs_bluetooth::model::InterfaceVersion;
 use engine_base::messages::Command;
 use serde_json::json;
+
+use crate::bluetooth_support::*;
 
 #[test]
 fn malformed_input_gets_error_lines_and_changes_nothing() {

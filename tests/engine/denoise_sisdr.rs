@@ -9,8 +9,9 @@
 
 use std::path::Path;
 
-use crate::support::*;
 use ama_engine::simulate::{simulate, GateMode, SimulateArgs};
+
+use crate::support::*;
 
 /// Runs the engine on `input`; returns (PCM tap, decoded Opus), both 16 kHz.
 fn engine(input: &Path, denoise: bool, dir: &Path) -> (Vec<f32>, Vec<f32>) {

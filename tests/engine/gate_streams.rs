@@ -1,10 +1,11 @@
 //! The gate through the real pipeline and loop (`simulate`), with a scripted wake-word detector
 //! (a test double of the detector trait) and the button script.
 
-use crate::support::*;
 use ama_engine::report::Report;
 use ama_engine::simulate::{simulate, GateMode, SimulateArgs};
 use engine_base::messages::{EndReason, Initiator};
+
+use crate::support::*;
 
 struct Sim {
     cfg: &'static str,

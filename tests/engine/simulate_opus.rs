@@ -1,7 +1,8 @@
 //! `simulate` end to end with real libopus, opusdec and ffmpeg decoding what was encoded.
 
-use crate::support::*;
 use ama_engine::simulate::{simulate, GateMode, SimulateArgs};
+
+use crate::support::*;
 
 fn run(
     cfg_text: &str,

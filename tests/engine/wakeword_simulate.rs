@@ -4,14 +4,14 @@
 //! with the input, holds the wake word between start_index and end_index and the 500 ms of
 //! pre-roll before it (checked by correlation against the clean input and by energy).
 
-use crate::support;
-use test_support::wakeword as wakeword_support;
-
 use std::path::PathBuf;
 
 use ama_engine::config::{Config, WakeWordConfig};
 use ama_engine::simulate::{simulate, GateMode, SimulateArgs};
 use rt_core::wakeword::build_detector;
+use test_support::wakeword as wakeword_support;
+
+use crate::support;
 
 struct Case {
     noisy: PathBuf,

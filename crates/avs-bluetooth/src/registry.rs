@@ -12,7 +12,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use engine_base::fs::write_atomic;
-
 use serde::{Deserialize, Serialize};
 
 use super::model::DeviceCategory;

@@ -5,6 +5,10 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use avs_bluetooth::agent::{
+    BackendError, BackendErrorKind, BackendEvent, BluetoothBackend, DeviceInfo,
+};
+use avs_bluetooth::model::MediaAction;
 use dbus::arg::PropMap;
 use dbus::nonblock::{Proxy, SyncConnection};
 use futures::StreamExt;
@@ -13,10 +17,6 @@ use tokio::sync::mpsc;
 use crate::error::BluezError;
 use crate::view::{self, BluezView, BLUEZ, CALL_TIMEOUT, PLAYER_IFACE};
 use crate::{player, watch};
-use avs_bluetooth::agent::{
-    BackendError, BackendErrorKind, BackendEvent, BluetoothBackend, DeviceInfo,
-};
-use avs_bluetooth::model::MediaAction;
 
 /// BlueZ through bluer and D-Bus.
 pub struct BluezBackend {

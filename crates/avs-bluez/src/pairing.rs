@@ -18,6 +18,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use avs_bluetooth::pairing_policy::{self, AgentRequest, Decision, PairingPolicy, PairingWindow};
 use dbus::channel::{MatchingReceiver, Sender};
 use dbus::message::MatchRule;
 use dbus::nonblock::stdintf::org_freedesktop_dbus::Properties;
@@ -25,8 +26,6 @@ use dbus::nonblock::{Proxy, SyncConnection};
 use dbus::Path;
 use dbus_crossroads::{Context, Crossroads, IfaceBuilder, MethodErr};
 use tokio::sync::watch;
-
-use avs_bluetooth::pairing_policy::{self, AgentRequest, Decision, PairingPolicy, PairingWindow};
 
 use crate::view::{mac_of_path, BLUEZ};
 use crate::{BluezBackend, BluezError};

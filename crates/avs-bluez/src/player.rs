@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use avs_bluetooth::agent::{AvrcpCommand, BackendEvent};
 use dbus::arg::{PropMap, RefArg, Variant};
 use dbus::channel::MatchingReceiver;
 use dbus::message::{MatchRule, SignalArgs};
@@ -18,8 +19,6 @@ use dbus::nonblock::{Proxy, SyncConnection};
 use dbus::Path;
 use dbus_crossroads::{Crossroads, IfaceBuilder};
 use tokio::sync::mpsc;
-
-use avs_bluetooth::agent::{AvrcpCommand, BackendEvent};
 
 use crate::view::{BLUEZ, CALL_TIMEOUT};
 

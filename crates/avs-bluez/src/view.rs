@@ -3,12 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use dbus::arg::{PropMap, RefArg};
-
 use avs_bluetooth::agent::backend::{parse_modalias, profiles_of_uuids};
 use avs_bluetooth::agent::{BackendEvent, DeviceInfo};
 use avs_bluetooth::model::ProfileKind;
 use avs_bluetooth::streaming::TransportState;
+use dbus::arg::{PropMap, RefArg};
 
 /// BlueZ's bus name.
 pub const BLUEZ: &str = "org.bluez";

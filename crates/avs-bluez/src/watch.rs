@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use avs_bluetooth::agent::BackendEvent;
 use dbus::arg::PropMap;
 use dbus::message::MatchRule;
 use dbus::nonblock::{MsgMatch, SyncConnection};
@@ -13,7 +14,6 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::view::BluezView;
-use avs_bluetooth::agent::BackendEvent;
 
 /// The subscriptions (kept alive while watching) and their merged message stream.
 pub struct Subscriptions {

@@ -9,10 +9,9 @@ use dsp::denoise::Denoiser;
 use dsp::resample::{Decimator, Interpolator};
 use dsp::wakeword::WakeWordDetector;
 use dsp::{BLOCK_16K, FRAME_48K};
-use rtrb::Producer;
-
 use engine_base::messages::{Command, Outbound, PcmFrame};
 use engine_base::now_ns;
+use rtrb::Producer;
 
 use crate::gate::Gate;
 use crate::options::{PipelineOptions, WakeWordInput};

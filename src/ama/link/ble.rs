@@ -7,16 +7,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use ama_proto::proto::Transport;
+use ama_proto::session::LinkInfo;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::net::UnixDatagram;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
+use crate::config::AmaConfig;
+
 use super::gatt::{self, GattEvent};
 use super::{AmaError, Link, SERVICE_UUID};
-use crate::config::AmaConfig;
-use ama_proto::proto::Transport;
-use ama_proto::session::LinkInfo;
 
 /// Bytes buffered between the pump and the session in each direction.
 const PIPE: usize = 64 * 1024;

@@ -4,17 +4,18 @@
 
 use std::time::Duration;
 
+use engine_base::messages::Command;
 use tracing::{info, warn};
 
-use super::features::{id, StateRefusal, Value};
-use super::{CloseReason, LinkAction, Output, Session};
 use crate::envelope;
 use crate::proto::{
     control_envelope::Payload, response, Command as AmaCommand, ConnectionDetails, ControlEnvelope,
     DeviceBattery, DeviceConfiguration, DeviceFeatures, DeviceInformation, ErrorCode, Locale,
     Locales, MediaControl, Response, State, Transport,
 };
-use engine_base::messages::Command;
+
+use super::features::{id, StateRefusal, Value};
+use super::{CloseReason, LinkAction, Output, Session};
 
 impl Session {
     fn reply(

@@ -6,10 +6,9 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use engine_base::messages::{Command, EndReason, Initiator, OpusFrame, WakeWordIndices};
 use tracing::{debug, info, warn};
 
-use super::features::id;
-use super::{Output, Session};
 use crate::envelope;
 use crate::proto::{
     control_envelope::Payload, response, speech_initiator, AudioProfile, AudioSource,
@@ -17,7 +16,9 @@ use crate::proto::{
     Response, SpeechInitiator, SpeechProvider, SpeechSettings, SpeechState, StartSpeech,
     StopSpeech, WakeWord,
 };
-use engine_base::messages::{Command, EndReason, Initiator, OpusFrame, WakeWordIndices};
+
+use super::features::id;
+use super::{Output, Session};
 
 /// Where the current utterance is.
 #[derive(Debug)]

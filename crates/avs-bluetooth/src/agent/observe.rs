@@ -7,7 +7,6 @@ use crate::model::{
 use crate::streaming::StreamingTransition;
 
 use super::backend::{BackendEvent, DeviceInfo};
-
 use super::state::{Action, AgentCore, BackendCall, DisconnectOrigin, Pending, PendingKind};
 
 impl AgentCore {

@@ -8,9 +8,10 @@ use std::path::Path;
 use engine_base::messages::Command;
 use engine_base::now_ns;
 
+use crate::telemetry::Telemetry;
+
 use super::pace::Pacer;
 use super::{CaptureError, CaptureSource, Period};
-use crate::telemetry::Telemetry;
 
 /// A scripted command at a source sample position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,12 +18,11 @@ use dsp::codec::OpusEncoder;
 use dsp::vad::{EndOfSpeech, VadEvent};
 use dsp::wakeword::Detection;
 use dsp::{BLOCK_16K, OPUS_FRAME_16K};
-use rtrb::Producer;
-
 use engine_base::messages::{
     Command, EndReason, Initiator, OpusFrame, Outbound, PcmFrame, WakeWordIndices, MAX_PACKET,
 };
 use engine_base::{Clock, MonotonicClock};
+use rtrb::Producer;
 
 use crate::telemetry::Telemetry;
 

@@ -1,6 +1,6 @@
 //! The per-period loop of the real-time thread.
 //!
-//! **Guarantees** (checked by tests/realtime_alloc.rs under an allocation guard): after
+//! **Guarantees** (checked by `realtime_alloc` in rt-core's test binary under an allocation guard): after
 //! [`FrameLoop::new`], one period is: the blocking read, then commands from the ring, then the
 //! pipeline, then counters. No allocation, free, lock, log or other blocking call; every
 //! period runs inside `assert_no_alloc`, and violations are counted in the telemetry.
@@ -8,10 +8,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use rtrb::{Consumer, Producer};
-
 use engine_base::messages::{Command, Outbound};
 use engine_base::now_ns;
+use rtrb::{Consumer, Producer};
 
 use crate::audio::{CaptureError, CaptureSource, Period};
 use crate::pipeline::{Pipeline, StageTimes};

@@ -90,7 +90,7 @@ impl MicroWakeWord {
 
     /// Feeds one block (16-bit scale f32) whose first sample is `first_sample`.
     /// Real-time safety: the front end, quantisation and decision never allocate; the model
-    /// invocation is the TFLite runtime's, measured by tests/wakeword_alloc.rs (see
+    /// invocation is the TFLite runtime's, measured by `wakeword_alloc` in rt-core's tests (see
     /// ARCHITECTURE.md for the result and the chosen placement).
     pub fn process_block(&mut self, first_sample: u64, block: &[f32; BLOCK_16K]) -> BlockResult {
         dsp::f32_to_i16(block, &mut self.pcm);

@@ -201,7 +201,7 @@ impl StreamingModel {
     }
 
     /// Runs one step on `stride * 40` quantised features and returns the probability (0..1).
-    /// Real-time safety is what `tests/wakeword_alloc.rs` measures: it allocates nothing
+    /// Real-time safety is what `wakeword_alloc` (rt-core's tests) measures: it allocates nothing
     /// after the first few calls with the runtime in models/ (see ARCHITECTURE.md).
     pub fn invoke(&mut self, input: &[i8]) -> Result<f32, WakeWordError> {
         if input.len() != self.stride * NUM_CHANNELS {

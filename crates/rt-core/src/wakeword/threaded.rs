@@ -11,8 +11,9 @@ use std::time::Duration;
 use dsp::wakeword::{Detection, WakeWordDetector};
 use dsp::BLOCK_16K;
 
-use super::WakeWordError;
 use crate::options::ThreadOptions;
+
+use super::WakeWordError;
 
 /// Blocks the ring holds: 640 ms of audio, far more than a model reload takes.
 const BLOCK_RING: usize = 64;
