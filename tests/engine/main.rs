@@ -24,5 +24,6 @@ mod config_cli;
 mod control_socket;
 mod denoise_sisdr;
 mod gate_streams;
+mod hostile;
 mod simulate_opus;
 mod wakeword_simulate;
