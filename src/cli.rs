@@ -80,6 +80,12 @@ fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
 /// it does not.
 fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
     let cfg = load(path)?;
+    check_device(path, &cfg)?;
+    Ok(cfg)
+}
+
+/// Checks that the config's ALSA capture device opens.
+fn check_device(path: Option<&Path>, cfg: &Config) -> Result<(), ConfigError> {
     if let Err(e) = rt_core::audio::alsa::probe(&cfg.audio.capture_options()) {
         let file = path.map_or_else(|| PathBuf::from("<built-in default>"), Path::to_path_buf);
         let line = path
@@ -93,7 +99,7 @@ fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
             accepted: "a capture PCM that exists (see `arecord -L`)".into(),
         });
     }
-    Ok(cfg)
+    Ok(())
 }
 
 /// The wake-word detector the config asks for; without one (disabled, or the model or
@@ -173,11 +179,19 @@ pub fn main() -> ExitCode {
                 Err(e) => fail(format!("{e:#}")),
             }
         }
-        Commands::Run { config, out } => {
-            let config = match load_with_device(config.as_deref()) {
+        Commands::Run { config: path, out } => {
+            let config = match load(path.as_deref()) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            // One engine per state, before anything else (crate::instance_lock).
+            let _lock = match crate::instance_lock::acquire_for(&config, config.bluetooth.enabled) {
+                Ok(l) => l,
+                Err(e) => return fail(e),
+            };
+            if let Err(e) = check_device(path.as_deref(), &config) {
+                return fail(e);
+            }
             let det = detector(&config);
             match crate::run::run(crate::run::RunArgs { config, out }, det) {
                 Ok(table) => {

@@ -26,7 +26,6 @@
 //! **Guarantees**: no input line can stop the engine or another client; lines longer than
 //! `max_line_bytes` are rejected and skipped. Not real-time safe.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -96,8 +95,13 @@ pub fn error_line(unparsed: &str, message_id: Option<&str>, kind: &str, message:
     }})
 }
 
-/// Binds the socket (replacing a stale one) with mode 0600.
+/// Binds the socket with mode 0600 from its creation (the umask is set around `bind`, so the
+/// socket is never reachable with looser permissions). A socket already at `path` is a stale
+/// one and is replaced: the caller holds the instance lock (`crate::instance_lock`), so no
+/// live engine owns it. Anything else at `path` (a regular file, a directory, a symlink) is
+/// refused, never deleted.
 pub fn bind(path: &Path) -> Result<UnixListener, ControlError> {
+    use std::os::unix::fs::FileTypeExt;
     let err = |source| ControlError {
         path: path.to_owned(),
         source,
@@ -105,14 +109,30 @@ pub fn bind(path: &Path) -> Result<UnixListener, ControlError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
-    match std::fs::remove_file(path) {
-        Ok(()) => {}
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_socket() => std::fs::remove_file(path).map_err(err)?,
+        Ok(meta) => {
+            let kind = if meta.is_dir() {
+                "a directory"
+            } else if meta.file_type().is_symlink() {
+                "a symlink"
+            } else if meta.is_file() {
+                "a regular file"
+            } else {
+                "not a socket"
+            };
+            return Err(err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{kind} is in the way; refusing to replace anything but a socket"),
+            )));
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(err(e)),
     }
-    let listener = UnixListener::bind(path).map_err(err)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
-    Ok(listener)
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o177));
+    let bound = UnixListener::bind(path);
+    nix::sys::stat::umask(old);
+    bound.map_err(err)
 }
 
 /// Serves clients on `listener` until the agent stops. Each client gets every event sent after

@@ -91,6 +91,13 @@ pub fn bluetooth(args: &BluetoothArgs) -> ExitCode {
         Ok(c) => std::sync::Arc::new(c),
         Err(code) => return code,
     };
+    let _lock = match crate::instance_lock::acquire_for(&cfg, true) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     init_logging();
     let rt = match runtime() {
         Ok(rt) => rt,
@@ -109,7 +116,7 @@ pub fn bluetooth(args: &BluetoothArgs) -> ExitCode {
             _ = shutdown_signal() => Ok(()),
         }
     });
-    let _ = std::fs::remove_file(&socket);
+    remove_socket(&socket);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -198,4 +205,12 @@ pub fn devices(args: &BluetoothArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Removes our control socket at exit: only a socket, never another kind of file.
+pub fn remove_socket(path: &std::path::Path) {
+    use std::os::unix::fs::FileTypeExt;
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+        let _ = std::fs::remove_file(path);
+    }
 }

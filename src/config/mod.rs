@@ -152,6 +152,7 @@ impl Config {
         self.ama.validate()?;
         self.bluetooth.validate()?;
         self.control.validate()?;
+        self.control.validate_against(&self.bluetooth, &self.ama)?;
         Ok(())
     }
 

@@ -10,6 +10,7 @@
 //! - random bytes on the AMA link (decoder): the fuzz targets in `fuzz/` and ama-proto's tests.
 
 mod ama_link;
+mod instance;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
