@@ -6,9 +6,12 @@
 //! (written into the lock file). The lock goes with the process (also on kill -9), so a stale
 //! control socket is only ever removed by the engine that holds the lock.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::PathBuf;
+
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
 
 use crate::config::{AmaLink, Config};
 
@@ -18,7 +21,7 @@ pub const LOCK_FILE: &str = "ama-engine.lock";
 /// Held locks; dropping it releases them.
 #[derive(Debug)]
 pub struct InstanceLock {
-    _files: Vec<File>,
+    _files: Vec<Flock<File>>,
 }
 
 /// Why the lock was not taken.
@@ -58,7 +61,7 @@ pub fn lock_paths(cfg: &Config, bluetooth: bool) -> Vec<PathBuf> {
 
 /// Takes every lock in `paths` (creating the directories), or fails naming the holder.
 pub fn acquire(paths: &[PathBuf]) -> Result<InstanceLock, LockError> {
-    let mut files: Vec<File> = Vec::new();
+    let mut files: Vec<Flock<File>> = Vec::new();
     let mut seen: Vec<PathBuf> = Vec::new();
     for path in paths {
         let io = |source| LockError::Io {
@@ -76,23 +79,23 @@ pub fn acquire(paths: &[PathBuf]) -> Result<InstanceLock, LockError> {
         if seen.contains(&canon) {
             continue;
         }
-        let mut f = OpenOptions::new()
+        let f = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(path)
             .map_err(io)?;
-        match f.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
+        let mut f = match Flock::lock(f, FlockArg::LockExclusiveNonblock) {
+            Ok(l) => l,
+            Err((mut f, Errno::EWOULDBLOCK)) => {
                 return Err(LockError::Held {
                     path: path.clone(),
                     holder: holder(&mut f),
                 })
             }
-            Err(TryLockError::Error(e)) => return Err(io(e)),
-        }
+            Err((_, e)) => return Err(io(e.into())),
+        };
         write_pid(&mut f).map_err(io)?;
         seen.push(canon);
         files.push(f);
