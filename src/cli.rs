@@ -127,7 +127,7 @@ fn init_tracing() {
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    crate::output::errln!("error: {e}");
     ExitCode::from(2)
 }
 
@@ -144,7 +144,7 @@ pub fn main() -> ExitCode {
             };
             match res {
                 Ok(cfg) => {
-                    print!("{}", cfg.to_toml());
+                    crate::output::result_or_stderr(&cfg.to_toml());
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
@@ -173,7 +173,7 @@ pub fn main() -> ExitCode {
             let det = detector(&args.config);
             match crate::simulate::simulate(&args, det) {
                 Ok(report) => {
-                    print!("{}", crate::simulate::summary(&report, &out));
+                    crate::output::result_or_stderr(&crate::simulate::summary(&report, &out));
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(format!("{e:#}")),
@@ -195,7 +195,7 @@ pub fn main() -> ExitCode {
             let det = detector(&config);
             match crate::run::run(crate::run::RunArgs { config, out }, det) {
                 Ok(table) => {
-                    print!("{table}");
+                    crate::output::result_or_stderr(&table);
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(format!("{e:#}")),

@@ -14,6 +14,7 @@ pub mod config;
 pub mod control;
 pub mod instance_lock;
 pub mod link_runtime;
+pub mod output;
 pub mod recorder;
 pub mod report;
 pub mod run;

@@ -11,6 +11,7 @@
 
 mod ama_link;
 mod instance;
+mod output_signals;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
