@@ -17,6 +17,9 @@ pub struct ControlConfig {
     pub max_clients: u32,
     /// Longest accepted input line in bytes; longer lines are answered with an error.
     pub max_line_bytes: u32,
+    /// At `max_clients`, a new client makes the one idle longest (no line sent for at least
+    /// this long, ms) go; when none is that idle, the new one is refused.
+    pub idle_evict_ms: u32,
 }
 
 impl Default for ControlConfig {
@@ -25,6 +28,7 @@ impl Default for ControlConfig {
             path: PathBuf::from("/run/ama-engine/control.sock"),
             max_clients: 16,
             max_line_bytes: 65_536,
+            idle_evict_ms: 60_000,
         }
     }
 }
@@ -35,6 +39,7 @@ impl ControlConfig {
             return Err(Invalid::new("control.path", "empty path", "a socket path"));
         }
         check_range("control.max_clients", self.max_clients, 1, 1024)?;
+        check_range("control.idle_evict_ms", self.idle_evict_ms, 0, 86_400_000)?;
         check_range(
             "control.max_line_bytes",
             self.max_line_bytes,
