@@ -68,10 +68,15 @@ enum Commands {
     Bluetooth(crate::bluetooth::commands::BluetoothArgs),
 }
 
-/// Loads `path`, or the built-in default when absent.
+/// Loads `path`, or the built-in default when absent. With a file and `[wakeword] enabled`,
+/// the model and runtime must load (a config error naming the key and path otherwise).
 fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
     match path {
-        Some(p) => Config::load(p),
+        Some(p) => {
+            let cfg = Config::load(p)?;
+            crate::config::paths::check_wakeword_of(&cfg, p)?;
+            Ok(cfg)
+        }
         None => Ok(Config::default()),
     }
 }
@@ -138,7 +143,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Commands::CheckConfig { file, no_device } => {
             let res = if no_device {
-                Config::load(&file)
+                load(Some(&file))
             } else {
                 load_with_device(Some(&file))
             };

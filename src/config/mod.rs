@@ -10,6 +10,7 @@ mod audio;
 mod bluetooth;
 mod control;
 pub(crate) mod locate;
+pub mod paths;
 mod wakeword;
 
 use std::path::{Path, PathBuf};
@@ -112,13 +113,17 @@ pub fn check_range<T: PartialOrd + std::fmt::Display>(
 }
 
 impl Config {
-    /// Reads, parses and validates `path`. Not real-time safe.
+    /// Reads, parses and validates `path`; relative paths set in it are made relative to its
+    /// directory (`paths::check_wakeword_of` then checks an enabled wake word's files).
+    /// Not real-time safe.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             file: path.to_owned(),
             source,
         })?;
-        Self::parse(&text, path)
+        let mut cfg = Self::parse(&text, path)?;
+        paths::resolve(&mut cfg, &text, &paths::base_of(path));
+        Ok(cfg)
     }
 
     /// Parses and validates `text`, naming `path` in errors.

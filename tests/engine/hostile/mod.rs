@@ -10,6 +10,7 @@
 //! - random bytes on the AMA link (decoder): the fuzz targets in `fuzz/` and ama-proto's tests.
 
 mod ama_link;
+mod config_paths;
 mod control_clients;
 mod instance;
 mod output_signals;
@@ -32,6 +33,8 @@ pub fn alsa_config_path() -> String {
 pub fn run_config(dir: &Path, ama: &str, rest: &str) -> PathBuf {
     let base = std::fs::read_to_string(root().join("config/default.toml")).unwrap();
     let (head, _) = base.split_once("[ama]").expect("default.toml has [ama]");
+    // Its relative paths are taken from config/; this file lives elsewhere.
+    let head = head.replace("\"../", &format!("\"{}/", root().display()));
     let cfg = format!(
         "{head}[ama]\nstate_dir = \"{}\"\n{ama}\n{rest}",
         dir.join("state").display()
