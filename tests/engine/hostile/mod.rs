@@ -14,6 +14,7 @@ mod config_paths;
 mod control_clients;
 mod instance;
 mod output_signals;
+mod registry;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
