@@ -11,6 +11,7 @@ mod bluetooth;
 mod control;
 pub(crate) mod locate;
 pub mod paths;
+mod shorten;
 mod wakeword;
 
 use std::path::{Path, PathBuf};
@@ -135,14 +136,14 @@ impl Config {
                 .map(|s| locate::line_of_offset(text, s.start))
                 .unwrap_or(1),
             key: e.span().and_then(|s| locate::key_at_offset(text, s.start)),
-            message: e.message().trim().to_owned(),
+            message: shorten::shorten(e.message().trim()),
         })?;
         cfg.validate().map_err(|inv| ConfigError::Invalid {
             file: path.to_owned(),
             line: locate::line_of_key(text, &inv.key),
             key: inv.key,
-            message: inv.message,
-            accepted: inv.accepted,
+            message: shorten::shorten(&inv.message),
+            accepted: shorten::shorten(&inv.accepted),
         })?;
         Ok(cfg)
     }

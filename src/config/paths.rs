@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use super::{locate, AmaLink, Config, ConfigError};
 
-/// [`check_wakeword`] for a loaded file.
+/// [`check_wakeword`] and [`check_link`] for a loaded file.
 pub fn check_wakeword_of(cfg: &Config, file: &Path) -> Result<(), ConfigError> {
     let text = std::fs::read_to_string(file).unwrap_or_default();
+    check_link(cfg, &text, file)?;
     check_wakeword(cfg, &text, file)
 }
 
@@ -75,4 +76,40 @@ pub fn check_wakeword(cfg: &Config, text: &str, file: &Path) -> Result<(), Confi
     StreamingModel::load(api, &info.tflite)
         .map_err(|e| invalid("wakeword.model", &info.tflite, e.to_string()))?;
     Ok(())
+}
+
+/// The AMA link's address, checked as `run` would use it: a TCP host must resolve, a Unix
+/// socket's directory must exist.
+pub fn check_link(cfg: &Config, text: &str, file: &Path) -> Result<(), ConfigError> {
+    let invalid = |message: String, accepted: &str| ConfigError::Invalid {
+        file: file.to_owned(),
+        line: locate::line_of_key(text, "ama.link"),
+        key: "ama.link".into(),
+        message: super::shorten::shorten(&message),
+        accepted: accepted.into(),
+    };
+    match &cfg.ama.link {
+        AmaLink::Tcp(addr) => {
+            use std::net::ToSocketAddrs;
+            match addr.to_socket_addrs() {
+                Ok(it) if it.len() > 0 => Ok(()),
+                Ok(_) => Err(invalid(
+                    format!("\"tcp://{addr}\" resolves to no address"),
+                    "tcp://HOST:PORT with a HOST that resolves (e.g. 127.0.0.1)",
+                )),
+                Err(e) => Err(invalid(
+                    format!("\"tcp://{addr}\": {e}"),
+                    "tcp://HOST:PORT with a HOST that resolves (e.g. 127.0.0.1)",
+                )),
+            }
+        }
+        AmaLink::Unix(p) => match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() && !d.is_dir() => Err(invalid(
+                format!("\"unix:{}\": no directory {}", p.display(), d.display()),
+                "unix:/path in an existing directory",
+            )),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
 }

@@ -10,6 +10,7 @@
 //! - random bytes on the AMA link (decoder): the fuzz targets in `fuzz/` and ama-proto's tests.
 
 mod ama_link;
+mod config_errors;
 mod config_paths;
 mod control_clients;
 mod instance;
