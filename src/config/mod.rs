@@ -129,14 +129,17 @@ impl Config {
 
     /// Parses and validates `text`, naming `path` in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: path.to_owned(),
-            line: e
-                .span()
-                .map(|s| locate::line_of_offset(text, s.start))
-                .unwrap_or(1),
-            key: e.span().and_then(|s| locate::key_at_offset(text, s.start)),
-            message: shorten::shorten(e.message().trim()),
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let key = e.span().and_then(|s| locate::key_at_offset(text, s.start));
+            ConfigError::Parse {
+                file: path.to_owned(),
+                line: e
+                    .span()
+                    .map(|s| locate::line_of_offset(text, s.start))
+                    .unwrap_or(1),
+                message: shorten::with_accepted(e.message().trim(), key.as_deref()),
+                key,
+            }
         })?;
         cfg.validate().map_err(|inv| ConfigError::Invalid {
             file: path.to_owned(),

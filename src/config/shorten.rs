@@ -32,6 +32,38 @@ pub fn shorten(msg: &str) -> String {
     out
 }
 
+/// For a wrong-type error on `key` (`invalid type: ...`), the message plus what the key
+/// accepts, from the built-in default's value (enums already list their variants).
+pub fn with_accepted(message: &str, key: Option<&str>) -> String {
+    let short = shorten(message);
+    let Some(key) = key.filter(|_| message.contains("invalid type")) else {
+        return short;
+    };
+    let defaults = toml::Table::try_from(super::Config::default()).unwrap_or_default();
+    let mut v: Option<&toml::Value> = None;
+    for (i, part) in key.split('.').enumerate() {
+        v = if i == 0 {
+            defaults.get(part)
+        } else {
+            v.and_then(|t| t.get(part))
+        };
+    }
+    let accepted = match v {
+        Some(toml::Value::Integer(n)) => format!("an integer, e.g. the default {n}"),
+        Some(toml::Value::Float(f)) => format!("a number, e.g. the default {f}"),
+        Some(toml::Value::Boolean(_)) => "true or false".into(),
+        Some(toml::Value::String(s)) => {
+            format!("a string, e.g. the default {}", shorten(&format!("{s:?}")))
+        }
+        Some(toml::Value::Array(a)) => format!(
+            "a list, e.g. the default {}",
+            shorten(&toml::Value::Array(a.clone()).to_string())
+        ),
+        _ => return short,
+    };
+    format!("{short} (accepted: {accepted})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::shorten;
@@ -46,5 +78,22 @@ mod tests {
             "{s}"
         );
         assert_eq!(shorten("short \"value\""), "short \"value\"");
+    }
+
+    #[test]
+    fn wrong_types_say_what_is_accepted() {
+        let m = super::with_accepted(
+            "invalid type: string \"x\", expected u32",
+            Some("control.max_clients"),
+        );
+        assert!(
+            m.contains("accepted: an integer, e.g. the default 16"),
+            "{m}"
+        );
+        let m = super::with_accepted(
+            "invalid type: integer `1`, expected a boolean",
+            Some("wakeword.enabled"),
+        );
+        assert!(m.contains("true or false"), "{m}");
     }
 }

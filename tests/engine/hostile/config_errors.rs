@@ -44,3 +44,14 @@ fn check_config_finds_an_unusable_link_address() {
         "{err}"
     );
 }
+
+#[test]
+fn a_wrong_type_error_says_what_is_accepted() {
+    let (ok, err) =
+        check_config("[wakeword]\nenabled = false\n[control]\nmax_clients = \"many\"\n");
+    assert!(!ok);
+    assert!(
+        err.contains("control.max_clients") && err.contains("accepted: an integer"),
+        "{err}"
+    );
+}
