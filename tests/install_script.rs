@@ -40,8 +40,7 @@ fn ok(out: &Output) -> String {
 }
 
 fn read(p: impl AsRef<Path>) -> String {
-    std::fs::read_to_string(p.as_ref())
-        .unwrap_or_else(|e| panic!("{}: {e}", p.as_ref().display()))
+    std::fs::read_to_string(p.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", p.as_ref().display()))
 }
 
 fn mode(p: impl AsRef<Path>) -> u32 {
@@ -79,7 +78,10 @@ fn installs_the_tree_and_a_config_with_installed_paths() {
     let root = tempfile::tempdir().unwrap();
     let r = root.path();
     let text = ok(&install(r, &["--profile", "headset"]));
-    assert!(text.contains("wrote /etc/ama-engine/engine.toml (profile headset)"), "{text}");
+    assert!(
+        text.contains("wrote /etc/ama-engine/engine.toml (profile headset)"),
+        "{text}"
+    );
 
     let mut want = vec![
         "etc/ama-engine/engine.toml",
@@ -104,13 +106,22 @@ fn installs_the_tree_and_a_config_with_installed_paths() {
     }
 
     let conf = read(r.join("etc/ama-engine/engine.toml"));
-    assert_eq!(conf, read(r.join("usr/local/share/ama-engine/engine.toml.dist")));
+    assert_eq!(
+        conf,
+        read(r.join("usr/local/share/ama-engine/engine.toml.dist"))
+    );
     assert!(conf.starts_with("# Installed by scripts/install.sh from config/headset.toml"));
     let model = format!("{PREFIX}/share/ama-engine/models/alexa.json");
     let runtime = format!("{PREFIX}/lib/ama-engine/libtensorflowlite_c.so");
     assert!(conf.contains(&format!("model = \"{model}\"\n")), "{conf}");
-    assert!(conf.contains(&format!("runtime = \"{runtime}\"\n")), "{conf}");
-    assert!(!conf.contains("\"models/"), "a relative model path is left:\n{conf}");
+    assert!(
+        conf.contains(&format!("runtime = \"{runtime}\"\n")),
+        "{conf}"
+    );
+    assert!(
+        !conf.contains("\"models/"),
+        "a relative model path is left:\n{conf}"
+    );
     // Both point at what was installed, and the rest of the profile is unchanged.
     assert!(r.join(model.trim_start_matches('/')).is_file());
     assert!(r.join(runtime.trim_start_matches('/')).is_file());
@@ -139,7 +150,11 @@ fn installs_the_tree_and_a_config_with_installed_paths() {
         .arg(r.join("etc/ama-engine/engine.toml"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -175,7 +190,10 @@ fn the_installed_unit_verifies_and_the_user_is_created() {
     let bin = r.join("usr/local/bin/ama-engine");
     std::fs::write(
         &copy,
-        unit.replace("ExecStart=/usr/local/bin/ama-engine", &format!("ExecStart={}", bin.display())),
+        unit.replace(
+            "ExecStart=/usr/local/bin/ama-engine",
+            &format!("ExecStart={}", bin.display()),
+        ),
     )
     .unwrap();
     let out = Command::new("systemd-analyze")
@@ -184,7 +202,10 @@ fn the_installed_unit_verifies_and_the_user_is_created() {
         .output()
         .expect("systemd-analyze (Debian package systemd; scripts/setup.sh installs it)");
     let said = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && said.trim().is_empty(), "verify:\n{said}");
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "verify:\n{said}"
+    );
 
     // The sysusers file creates the user and its groups in the scratch root.
     std::fs::create_dir_all(r.join("etc")).unwrap();
@@ -193,7 +214,11 @@ fn the_installed_unit_verifies_and_the_user_is_created() {
         .arg(r.join("usr/local/lib/sysusers.d/ama-engine.conf"))
         .output()
         .expect("systemd-sysusers (Debian package systemd)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let passwd = read(r.join("etc/passwd"));
     assert!(
         passwd.lines().any(|l| l.starts_with("ama-engine:x:")
@@ -227,7 +252,10 @@ fn an_edited_config_is_never_overwritten() {
 
     // Not edited since: another profile replaces it.
     let text = ok(&install(r, &["--profile", "speaker"]));
-    assert!(text.contains("updated /etc/ama-engine/engine.toml (profile speaker"), "{text}");
+    assert!(
+        text.contains("updated /etc/ama-engine/engine.toml (profile speaker"),
+        "{text}"
+    );
     let speaker = read(&conf);
     assert!(speaker.contains("from config/speaker.toml"));
     assert!(!new.exists());
@@ -257,10 +285,16 @@ fn uninstall_keeps_config_and_state_and_purge_removes_them() {
     std::fs::write(r.join("var/lib/ama-engine/bluetooth-devices.json"), "[]").unwrap();
 
     let text = ok(&install(r, &["--uninstall"]));
-    assert!(text.contains("kept /etc/ama-engine and /var/lib/ama-engine"), "{text}");
+    assert!(
+        text.contains("kept /etc/ama-engine and /var/lib/ama-engine"),
+        "{text}"
+    );
     assert_eq!(
         files(r),
-        ["etc/ama-engine/engine.toml", "var/lib/ama-engine/bluetooth-devices.json"]
+        [
+            "etc/ama-engine/engine.toml",
+            "var/lib/ama-engine/bluetooth-devices.json"
+        ]
     );
 
     ok(&install(r, &["--uninstall", "--purge"]));
@@ -274,12 +308,17 @@ fn another_prefix_puts_the_unit_where_systemd_looks() {
     let r = root.path();
     ok(&install(r, &["--prefix", "/opt/ama"]));
     let unit = read(r.join("etc/systemd/system/ama-engine.service"));
-    assert!(unit.contains("ExecStart=/opt/ama/bin/ama-engine run --config"), "{unit}");
+    assert!(
+        unit.contains("ExecStart=/opt/ama/bin/ama-engine run --config"),
+        "{unit}"
+    );
     assert!(r.join("etc/sysusers.d/ama-engine.conf").is_file());
     let conf = read(r.join("etc/ama-engine/engine.toml"));
     assert!(conf.contains("model = \"/opt/ama/share/ama-engine/models/alexa.json\""));
     assert!(conf.contains("runtime = \"/opt/ama/lib/ama-engine/libtensorflowlite_c.so\""));
-    assert!(r.join("opt/ama/lib/ama-engine/libtensorflowlite_c.so").is_file());
+    assert!(r
+        .join("opt/ama/lib/ama-engine/libtensorflowlite_c.so")
+        .is_file());
 }
 
 #[test]
