@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Service and fleet metrics: systemd's tools (systemd-analyze verify of deploy/ama-engine.service,
 # systemd-sysusers --root for its user; neither needs systemd running as PID 1) and Debian's
-# prometheus, a real server that tests/telemetry_prometheus.rs starts on loopback to scrape the
+# prometheus, a real server that tests/engine/telemetry_prometheus.rs starts on loopback to scrape the
 # engine. Debian starts a freshly installed prometheus.service on :9090; the tests run their own,
 # so one this script installed is stopped and disabled again. Idempotent.
 set -euo pipefail
