@@ -26,6 +26,7 @@ mod control_socket;
 mod denoise_sisdr;
 mod gate_streams;
 mod install_script;
+mod service_run;
 mod simulate_opus;
 mod telemetry_prometheus;
 mod wakeword_simulate;

@@ -194,7 +194,7 @@ fn scrape_config(targets: &[SocketAddr], interval_ms: u64, remote_write: Option<
 }
 
 /// GET over HTTP/1.1 (loopback, `Connection: close`): status and body.
-fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
     write!(
