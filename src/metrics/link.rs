@@ -13,6 +13,7 @@ static STATS: Mutex<Option<SessionStats>> = Mutex::new(None);
 
 /// Called by the sender on each tick of its loop.
 pub fn heartbeat(session: &Session) {
+    crate::faults::link_stuck_if_asked();
     TICKS.fetch_add(1, Relaxed);
     LINKED.store(session.is_linked(), Relaxed);
     if let Ok(mut s) = STATS.lock() {

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use engine_base::messages::Initiator;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, NoLabelSet};
 use prometheus_client::metrics::counter::ConstCounter;
@@ -25,6 +26,17 @@ const BOUNDS_NS: [u64; 10] = [
     50_000, 100_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 20_000_000,
     50_000_000,
 ];
+
+/// The `initiator` label of a stream counter.
+fn initiator_label(i: Initiator) -> &'static str {
+    match i {
+        Initiator::Wakeword => "wakeword",
+        Initiator::Tap => "tap",
+        Initiator::PressAndHold => "press_and_hold",
+        Initiator::Continuation => "continuation",
+        Initiator::Always => "always",
+    }
+}
 
 /// What the exporter reads.
 #[derive(Debug)]
@@ -142,9 +154,8 @@ impl Collector for EngineCollector {
                 MetricType::Counter,
             )?;
             for i in INITIATORS {
-                let name = format!("{i:?}").to_lowercase();
                 ConstCounter::new(t.streams_by(i))
-                    .encode(m.encode_family(&[("initiator", name.as_str())])?)?;
+                    .encode(m.encode_family(&[("initiator", initiator_label(i))])?)?;
             }
         }
         {

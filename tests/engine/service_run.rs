@@ -273,3 +273,68 @@ fn prometheus_scrapes_the_engine_period_count_and_xruns_from_real_recovery() {
         engine.stderr()
     );
 }
+
+#[test]
+fn with_an_ama_link_a_stuck_sender_stops_the_pings_while_the_loop_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sock_path = tmp.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let engine = Engine::start(
+        tmp.path(),
+        &format!(
+            "[ama]\nlink = \"tcp://127.0.0.1:{}\"\nstate_dir = \"{}\"\n[telemetry]\nlisten = \"{addr}\"\n",
+            free_port(),
+            tmp.path().join("state").display()
+        ),
+        &[
+            ("NOTIFY_SOCKET", sock_path.to_str().unwrap()),
+            ("WATCHDOG_USEC", "200000"),
+        ],
+    );
+    // No phone connects: the sender loop still turns, so the pings go on.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut pings = 0;
+    while pings < 5 {
+        assert!(
+            Instant::now() < deadline,
+            "only {pings} pings; stderr:\n{}",
+            engine.stderr()
+        );
+        if let Some(msg) = recv(&sock, Duration::from_secs(1)) {
+            pings += usize::from(has(&msg, "WATCHDOG=1"));
+        }
+    }
+    wait_scrape(addr, "ama_engine_ama_sender_ticks_total", |v| v > 0.0);
+    assert_eq!(scrape(addr, "ama_engine_ama_link_up"), Some(0.0));
+    // A stuck link task (the test-only switch blocks the sender): the pings stop although
+    // the real-time loop goes on.
+    engine.signal(Signal::SIGURG);
+    let (mut late_pings, mut quiet) = (0, 0);
+    while quiet < 10 {
+        assert!(
+            Instant::now() < deadline,
+            "pings went on with the link task stuck ({late_pings})"
+        );
+        let Some(msg) = recv(&sock, Duration::from_secs(1)) else {
+            continue;
+        };
+        if has(&msg, "WATCHDOG=1") {
+            late_pings += 1;
+            quiet = 0;
+        } else if msg.lines().any(|l| l.starts_with("STATUS=")) {
+            quiet += 1;
+        }
+    }
+    assert!(
+        late_pings <= 2,
+        "{late_pings} pings after the link task stuck"
+    );
+    let periods = scrape(addr, "ama_engine_periods_total").unwrap();
+    wait_scrape(addr, "ama_engine_periods_total", |v| v > periods);
+    assert!(
+        engine.stderr().contains("link_progress=false"),
+        "the engine says why:\n{}",
+        engine.stderr()
+    );
+}
