@@ -23,8 +23,8 @@ fn send(states: &[NotifyState]) {
 }
 
 /// Runs the protocol until the runtime stops. `link`: an AMA sender runs and its heartbeat
-/// counts for the watchdog.
-pub async fn serve(tel: Arc<Telemetry>, link: bool) {
+/// counts for the watchdog; `status_line` renders `STATUS=`.
+pub async fn serve(tel: Arc<Telemetry>, link: bool, status_line: fn(&Telemetry) -> String) {
     if std::env::var_os("NOTIFY_SOCKET").is_none() {
         return;
     }
@@ -38,7 +38,7 @@ pub async fn serve(tel: Arc<Telemetry>, link: bool) {
     while tel.periods.load(Relaxed) == 0 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let status = crate::run::status_line(&tel);
+    let status = status_line(&tel);
     send(&[NotifyState::Ready, NotifyState::Status(&status)]);
     tracing::info!(
         watchdog_every_ms = watchdog.then_some(every.as_millis() as u64),
@@ -55,7 +55,7 @@ pub async fn serve(tel: Arc<Telemetry>, link: bool) {
         let looping = p > periods;
         let linked = !link || t > ticks;
         (periods, ticks) = (p, t);
-        let status = crate::run::status_line(&tel);
+        let status = status_line(&tel);
         if watchdog && looping && linked {
             send(&[NotifyState::Watchdog, NotifyState::Status(&status)]);
         } else {

@@ -101,7 +101,7 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     } else {
         (Some(rt.outbound), None)
     };
-    let side = crate::side_tasks::SideTasks::new(cfg, rt.telemetry.clone());
+    let side = crate::side_tasks::SideTasks::new(cfg, rt.telemetry.clone(), status_line);
     let outcome = crate::link_runtime::serve_with(
         cfg,
         crate::link_runtime::RtSide {

@@ -13,14 +13,16 @@ use crate::config::{AmaLink, Config};
 pub struct SideTasks {
     tel: Arc<Telemetry>,
     ama: bool,
+    status_line: fn(&Telemetry) -> String,
     listen: Option<std::net::SocketAddr>,
 }
 
 impl SideTasks {
-    /// The tasks for `cfg`, reading `tel`.
-    pub fn new(cfg: &Config, tel: Arc<Telemetry>) -> Self {
+    /// The tasks for `cfg`, reading `tel`; `status_line` renders the `STATUS=` line.
+    pub fn new(cfg: &Config, tel: Arc<Telemetry>, status_line: fn(&Telemetry) -> String) -> Self {
         Self {
             tel,
+            status_line,
             ama: cfg.ama.link != AmaLink::None,
             listen: cfg.telemetry.listen_addr(),
         }
@@ -28,7 +30,11 @@ impl SideTasks {
 
     /// Spawns them on the current tokio runtime.
     pub fn spawn(self) {
-        tokio::spawn(crate::notify::serve(self.tel.clone(), self.ama));
+        tokio::spawn(crate::notify::serve(
+            self.tel.clone(),
+            self.ama,
+            self.status_line,
+        ));
         if let Some(addr) = self.listen {
             let registry = crate::metrics::registry(self.tel, self.ama);
             tokio::spawn(crate::metrics::serve(addr, registry));
