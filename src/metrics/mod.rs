@@ -1,8 +1,10 @@
 //! The Prometheus/OpenMetrics exporter (`[telemetry] listen`): on each scrape, a
 //! prometheus-client collector reads the atomics the engine already keeps ([`Telemetry`] of the
-//! real-time loop, the AMA sender's heartbeat and counters in [`link`]) and encodes them as
+//! real-time loop, the AMA sender's heartbeat and counters in [`link`], the Bluetooth interface's in
+//! [`bluetooth`]) and encodes them as
 //! OpenMetrics text. It runs on the async side; the real-time thread never touches it.
 
+pub mod bluetooth;
 pub mod link;
 
 use std::fmt::Write as _;
@@ -251,6 +253,50 @@ impl Collector for EngineCollector {
                     counter(e, name, help, v)?;
                 }
             }
+        }
+        if let Some((paired, connected, s)) = bluetooth::snapshot() {
+            gauge(
+                e,
+                "ama_engine_bluetooth_paired_devices",
+                "Devices paired with the board",
+                paired as f64,
+            )?;
+            gauge(
+                e,
+                "ama_engine_bluetooth_connected_devices",
+                "Paired devices connected now",
+                connected as f64,
+            )?;
+            counter(
+                e,
+                "ama_engine_bluetooth_directives",
+                "Bluetooth directives received",
+                s.directives,
+            )?;
+            counter(
+                e,
+                "ama_engine_bluetooth_events",
+                "Bluetooth events sent (directive outcomes and peer changes)",
+                s.events,
+            )?;
+            counter(
+                e,
+                "ama_engine_bluetooth_failed_events",
+                "Bluetooth events that report a failure",
+                s.failed_events,
+            )?;
+            counter(
+                e,
+                "ama_engine_bluetooth_timeouts",
+                "Operations the stack did not confirm in time",
+                s.timeouts,
+            )?;
+            gauge(
+                e,
+                "ama_engine_bluetooth_pending_operations",
+                "Operations waiting for the stack",
+                s.pending as f64,
+            )?;
         }
         Ok(())
     }

@@ -194,7 +194,7 @@ fn logs_on_a_pipe_or_file_carry_no_colour_codes() {
 }
 
 /// One scrape of the exporter: the value of the sample `name` (no labels).
-fn scrape(addr: SocketAddr, name: &str) -> Option<f64> {
+pub fn scrape(addr: SocketAddr, name: &str) -> Option<f64> {
     let (status, body) = http_get(addr, "/metrics").ok()?;
     assert_eq!(status, 200, "{body}");
     body.lines().find_map(|l| {
@@ -204,7 +204,7 @@ fn scrape(addr: SocketAddr, name: &str) -> Option<f64> {
     })
 }
 
-fn wait_scrape(addr: SocketAddr, name: &str, done: impl Fn(f64) -> bool) -> f64 {
+pub fn wait_scrape(addr: SocketAddr, name: &str, done: impl Fn(f64) -> bool) -> f64 {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(v) = scrape(addr, name) {
