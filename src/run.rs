@@ -65,7 +65,7 @@ fn spawn_status(tel: Arc<Telemetry>, done: Arc<AtomicBool>) -> std::thread::Join
 /// Runs the engine. Returns the timing table text.
 pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow::Result<String> {
     let cfg = &args.config;
-    let source = AlsaSource::open(&cfg.audio.capture_options())?;
+    let source = AlsaSource::open_with_faults(&cfg.audio.capture_options(), crate::faults::arm())?;
     tracing::info!(device = %cfg.audio.device, negotiated = ?source.negotiated(), "capture open");
     let lookahead =
         dsp::codec::OpusEncoder::new(cfg.opus.codec_bitrate(), cfg.opus.complexity)?.lookahead();
@@ -101,7 +101,8 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     } else {
         (Some(rt.outbound), None)
     };
-    let outcome = crate::link_runtime::serve(
+    let side = crate::side_tasks::SideTasks::new(cfg, rt.telemetry.clone(), status_line);
+    let outcome = crate::link_runtime::serve_with(
         cfg,
         crate::link_runtime::RtSide {
             outbound,
@@ -109,7 +110,10 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
             stop: stop.clone(),
             join: rt.join,
         },
-    )?;
+        || side.spawn(),
+    );
+    crate::notify::stopping();
+    let outcome = outcome?;
     if let Some(rec) = recorder {
         let streams = rec
             .join()

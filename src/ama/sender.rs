@@ -203,6 +203,7 @@ impl AmaService {
                         session.on_outbound(now, msg, &mut out);
                     }
                     session.tick(now, &mut out);
+                    crate::metrics::link::heartbeat(&session);
                 }
             }
             let now = epoch.elapsed();

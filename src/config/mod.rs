@@ -10,6 +10,7 @@ mod audio;
 mod bluetooth;
 mod control;
 pub(crate) mod locate;
+mod telemetry;
 mod wakeword;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ pub use audio::{
 pub use bluetooth::{BluetoothConfig, PairingPolicy};
 pub use control::ControlConfig;
 pub use locate::line_of_key;
+pub use telemetry::TelemetryConfig;
 pub use wakeword::{WakeWordConfig, WakeWordPlacement};
 
 /// The whole configuration.
@@ -41,6 +43,7 @@ pub struct Config {
     pub ama: AmaConfig,
     pub bluetooth: BluetoothConfig,
     pub control: ControlConfig,
+    pub telemetry: TelemetryConfig,
 }
 
 /// A configuration that cannot be used.
@@ -152,6 +155,7 @@ impl Config {
         self.ama.validate()?;
         self.bluetooth.validate()?;
         self.control.validate()?;
+        self.telemetry.validate()?;
         Ok(())
     }
 
