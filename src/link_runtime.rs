@@ -60,6 +60,16 @@ impl std::fmt::Debug for RtSide {
 /// what is in flight), the AMA sender stops by itself, or the stop flag is set. A Bluetooth
 /// failure (no BlueZ) is logged and the audio side goes on. Returns the RT loop's outcome.
 pub fn serve(cfg: &Config, rt: RtSide) -> anyhow::Result<LoopOutcome> {
+    serve_with(cfg, rt, || {})
+}
+
+/// [`serve`], with `side_tasks` called inside the async runtime first (to spawn tasks that
+/// live as long as it: the sd_notify watchdog, the metrics exporter).
+pub fn serve_with(
+    cfg: &Config,
+    rt: RtSide,
+    side_tasks: impl FnOnce(),
+) -> anyhow::Result<LoopOutcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("ama-async")
@@ -76,6 +86,7 @@ pub fn serve(cfg: &Config, rt: RtSide) -> anyhow::Result<LoopOutcome> {
     let rt_thread = &join;
     let stop_ref = &stop;
     let served = runtime.block_on(async move {
+        side_tasks();
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(forward_commands(rx, commands));
         let mut ama = outbound.map(|o| (AmaService::new(cfg.clone()), o));

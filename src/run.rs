@@ -78,7 +78,7 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     for sig in STOP_SIGNALS {
         signal_hook::flag::register(sig, early.clone())?;
     }
-    let source = AlsaSource::open(&cfg.audio.capture_options())?;
+    let source = AlsaSource::open_with_faults(&cfg.audio.capture_options(), crate::faults::arm())?;
     tracing::info!(device = %cfg.audio.device, negotiated = ?source.negotiated(), "capture open");
     let lookahead =
         dsp::codec::OpusEncoder::new(cfg.opus.codec_bitrate(), cfg.opus.complexity)?.lookahead();
@@ -117,7 +117,8 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     } else {
         (Some(rt.outbound), None)
     };
-    let outcome = crate::link_runtime::serve(
+    let side = crate::side_tasks::SideTasks::new(cfg, rt.telemetry.clone(), status_line);
+    let outcome = crate::link_runtime::serve_with(
         cfg,
         crate::link_runtime::RtSide {
             outbound,
@@ -125,7 +126,10 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
             stop: stop.clone(),
             join: rt.join,
         },
-    )?;
+        || side.spawn(),
+    );
+    crate::notify::stopping();
+    let outcome = outcome?;
     if let Some(rec) = recorder {
         let streams = rec
             .join()

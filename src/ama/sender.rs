@@ -272,6 +272,7 @@ impl AmaService {
                         warn!("ama: connection from {} sent no valid frame in time; refused", c.link.peer);
                         let _ = c.link.writer.shutdown().await;
                     }
+                    crate::metrics::link::heartbeat(&session);
                 }
             }
             let now = epoch.elapsed();

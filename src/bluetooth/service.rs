@@ -45,6 +45,7 @@ pub async fn serve_bridged(
     let core = AgentCore::new(settings, registry);
     let (handle, _task) = driver::spawn(core, backend.clone(), events);
     let _pairing = pairing::start(&backend, bt.pairing_policy, handle.pairing_window()).await?;
+    tokio::spawn(crate::metrics::bluetooth::watch(handle.clone()));
     if let Some(b) = bridge {
         tokio::spawn(crate::bridge::run(handle.clone(), b));
     }

@@ -12,6 +12,7 @@ mod control;
 pub(crate) mod locate;
 pub mod paths;
 mod shorten;
+mod telemetry;
 mod wakeword;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ pub use audio::{
 pub use bluetooth::{BluetoothConfig, PairingPolicy};
 pub use control::ControlConfig;
 pub use locate::line_of_key;
+pub use telemetry::TelemetryConfig;
 pub use wakeword::{WakeWordConfig, WakeWordPlacement};
 
 /// The whole configuration.
@@ -43,6 +45,7 @@ pub struct Config {
     pub ama: AmaConfig,
     pub bluetooth: BluetoothConfig,
     pub control: ControlConfig,
+    pub telemetry: TelemetryConfig,
 }
 
 /// A configuration that cannot be used.
@@ -162,6 +165,7 @@ impl Config {
         self.bluetooth.validate()?;
         self.control.validate()?;
         self.control.validate_against(&self.bluetooth, &self.ama)?;
+        self.telemetry.validate()?;
         Ok(())
     }
 

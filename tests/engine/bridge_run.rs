@@ -2,7 +2,8 @@
 //! and the Bluetooth interface on the BlueZ mock (private dbus-daemon + python-dbusmock
 //! bluez5). Checks the bridge: the phone's ISSUE_MEDIA_CONTROL reaches the connected A2DP
 //! device over AVRCP (MediaPlayer1), and the A2DP connection reaches the phone's feature
-//! table (SYNCHRONIZE_STATE 0x132), while audio capture runs.
+//! table (SYNCHRONIZE_STATE 0x132), while audio capture runs; the metrics exporter shows the
+//! AMA link up and the Bluetooth connection and directive outcomes.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -18,6 +19,7 @@ use avs_bluetooth::model::InterfaceVersion;
 use serde_json::json;
 
 use crate::bluetooth_support as bt;
+use crate::service_run::{scrape, wait_scrape};
 use crate::support::free_port;
 
 const PHONE: &str = "AA:BB:CC:00:00:01";
@@ -58,6 +60,7 @@ fn phone_media_controls_reach_avrcp_and_a2dp_state_reaches_the_phone() {
     let mut mock = bt::Mock::start();
     mock.add_paired(PHONE, "Phone");
     let port = free_port();
+    let metrics: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let socket = dir.path().join("control.sock");
     let cfg = dir.path().join("engine.toml");
     std::fs::write(
@@ -66,7 +69,8 @@ fn phone_media_controls_reach_avrcp_and_a2dp_state_reaches_the_phone() {
             "[audio]\ndevice = \"ama_file:FILE={raw}\"\npace = true\nmax_seconds = 60\n\
              [realtime]\nlock_memory = false\n[wakeword]\nenabled = false\n\
              [ama]\nlink = \"tcp://127.0.0.1:{port}\"\nstate_dir = \"{d}\"\n\
-             [bluetooth]\nenabled = true\nstate_dir = \"{d}\"\n[control]\npath = \"{s}\"\n",
+             [bluetooth]\nenabled = true\nstate_dir = \"{d}\"\n[control]\npath = \"{s}\"\n\
+             [telemetry]\nlisten = \"{metrics}\"\n",
             raw = root.join("data/demo-48k.raw").display(),
             d = dir.path().display(),
             s = socket.display(),
@@ -132,6 +136,14 @@ fn phone_media_controls_reach_avrcp_and_a2dp_state_reaches_the_phone() {
                 && st.value == Some(state::Value::Boolean(true))))
     });
     assert!(matches!(sync, Payload::SynchronizeState(_)));
+    wait_scrape(metrics, "ama_engine_ama_link_up", |v| v == 1.0);
+    wait_scrape(metrics, "ama_engine_bluetooth_connected_devices", |v| {
+        v == 1.0
+    });
+    assert_eq!(
+        scrape(metrics, "ama_engine_bluetooth_paired_devices"),
+        Some(1.0)
+    );
 
     // The Alexa app asks for PLAY: AVRCP Play goes to the phone's player.
     mock.op(json!({"op": "add_transport", "mac": PHONE, "state": "idle",
@@ -152,6 +164,11 @@ fn phone_media_controls_reach_avrcp_and_a2dp_state_reaches_the_phone() {
     assert_eq!(
         mock.op(json!({"op": "player_calls", "mac": PHONE})),
         json!(["Play"])
+    );
+    wait_scrape(metrics, "ama_engine_bluetooth_events_total", |v| v >= 2.0);
+    assert_eq!(
+        scrape(metrics, "ama_engine_bluetooth_failed_events_total"),
+        Some(0.0)
     );
 
     // A logout/reset unpairs everything: the phone learns A2DP is gone.

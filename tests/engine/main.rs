@@ -7,6 +7,7 @@
 
 mod ama_support;
 mod bluetooth_support;
+mod prometheus_support;
 mod support;
 
 mod alsa_capture;
@@ -25,5 +26,8 @@ mod control_socket;
 mod denoise_sisdr;
 mod gate_streams;
 mod hostile;
+mod install_script;
+mod service_run;
 mod simulate_opus;
+mod telemetry_prometheus;
 mod wakeword_simulate;

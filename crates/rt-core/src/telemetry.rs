@@ -6,6 +6,7 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
+use engine_base::messages::Initiator;
 use serde::Serialize;
 
 /// Sub-buckets per power of two: 32 gives about 3 % resolution.
@@ -81,6 +82,32 @@ impl Histogram {
         self.sum.fetch_add(ns, Relaxed);
         self.min.fetch_min(ns, Relaxed);
         self.max.fetch_max(ns, Relaxed);
+    }
+
+    /// For exporters: the total count, the sum in ns, and for each of `bounds_ns` (ascending)
+    /// how many durations fell at or below it, at this histogram's resolution (a fine bucket
+    /// counts under the first bound not below its upper edge). The count is the buckets'
+    /// total, so it equals an implicit `+Inf` bucket. Not real-time safe.
+    pub fn cumulative(&self, bounds_ns: &[u64]) -> (u64, u64, Vec<u64>) {
+        let mut le = vec![0u64; bounds_ns.len()];
+        let mut total = 0u64;
+        for (i, b) in self.buckets.iter().enumerate() {
+            let c = b.load(Relaxed);
+            if c == 0 {
+                continue;
+            }
+            total += c;
+            let high = bucket_high(i);
+            if let Some(first) = bounds_ns.iter().position(|&bound| high <= bound) {
+                le[first] += c;
+            }
+        }
+        let mut seen = 0;
+        for v in le.iter_mut() {
+            seen += *v;
+            *v = seen;
+        }
+        (total, self.sum.load(Relaxed), le)
     }
 
     /// Summary statistics. Not real-time safe.
@@ -181,6 +208,26 @@ impl Stage {
     }
 }
 
+/// Every stream initiator, in the order of the per-initiator counters.
+pub const INITIATORS: [Initiator; 5] = [
+    Initiator::Wakeword,
+    Initiator::Tap,
+    Initiator::PressAndHold,
+    Initiator::Continuation,
+    Initiator::Always,
+];
+
+/// The index of `initiator` in [`INITIATORS`].
+pub fn initiator_index(initiator: Initiator) -> usize {
+    match initiator {
+        Initiator::Wakeword => 0,
+        Initiator::Tap => 1,
+        Initiator::PressAndHold => 2,
+        Initiator::Continuation => 3,
+        Initiator::Always => 4,
+    }
+}
+
 /// Everything the engine counts while running.
 #[derive(Debug)]
 pub struct Telemetry {
@@ -205,6 +252,8 @@ pub struct Telemetry {
     pub frames: AtomicU64,
     /// Streams started.
     pub streams: AtomicU64,
+    /// Streams started, by initiator (indexed as [`initiator_index`]).
+    streams_by: [AtomicU64; INITIATORS.len()],
     /// Wake-word detections.
     pub detections: AtomicU64,
     /// Most frames encoded in one 10 ms block (1 live + catch-up).
@@ -247,6 +296,7 @@ impl Telemetry {
             encode_errors: AtomicU64::new(0),
             frames: AtomicU64::new(0),
             streams: AtomicU64::new(0),
+            streams_by: std::array::from_fn(|_| AtomicU64::new(0)),
             detections: AtomicU64::new(0),
             max_frames_per_block: AtomicU64::new(0),
             catchup_frames: AtomicU64::new(0),
@@ -272,6 +322,17 @@ impl Telemetry {
     /// Adds one to a counter. Real-time safe.
     pub fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Relaxed);
+    }
+
+    /// Counts a started stream (total and by initiator). Real-time safe.
+    pub fn stream_started(&self, initiator: Initiator) {
+        Self::bump(&self.streams);
+        Self::bump(&self.streams_by[initiator_index(initiator)]);
+    }
+
+    /// Streams started by `initiator`.
+    pub fn streams_by(&self, initiator: Initiator) -> u64 {
+        self.streams_by[initiator_index(initiator)].load(Relaxed)
     }
 
     /// Stores the input level. Real-time safe.
@@ -452,6 +513,33 @@ mod tests {
         }
         for v in [0u64, 1, 31, 32, 33, 1000, 123_456, 10_000_000] {
             assert!(bucket_high(bucket_of(v)) > v, "{v}");
+        }
+    }
+
+    #[test]
+    fn cumulative_buckets_count_at_or_below_each_bound() {
+        let h = Histogram::new();
+        for v in [10u64, 20, 1_000, 50_000, 5_000_000] {
+            h.record(v);
+        }
+        let (count, sum, le) = h.cumulative(&[100, 100_000, 1_000_000]);
+        assert_eq!(count, 5);
+        assert_eq!(sum, 5_051_030);
+        assert_eq!(le, vec![2, 4, 4], "5 ms lies above every bound (+Inf only)");
+    }
+
+    #[test]
+    fn streams_are_counted_by_initiator() {
+        let tel = Telemetry::new();
+        tel.stream_started(Initiator::Tap);
+        tel.stream_started(Initiator::Tap);
+        tel.stream_started(Initiator::Wakeword);
+        assert_eq!(tel.streams.load(Relaxed), 3);
+        assert_eq!(tel.streams_by(Initiator::Tap), 2);
+        assert_eq!(tel.streams_by(Initiator::Wakeword), 1);
+        assert_eq!(tel.streams_by(Initiator::PressAndHold), 0);
+        for (i, s) in INITIATORS.iter().enumerate() {
+            assert_eq!(initiator_index(*s), i);
         }
     }
 }

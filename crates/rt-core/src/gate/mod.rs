@@ -279,7 +279,7 @@ impl<C: Clock> Gate<C> {
             Telemetry::bump(&tel.dropped);
             return;
         }
-        Telemetry::bump(&tel.streams);
+        tel.stream_started(initiator);
         self.next_id = self.next_id.wrapping_add(1).max(1);
         let _ = self.encoder.reset();
         self.vad.reset();

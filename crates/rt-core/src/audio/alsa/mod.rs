@@ -5,11 +5,13 @@
 //! prepare, restart) and suspends (-ESTRPIPE: resume, else prepare), counting each; neither is
 //! fatal. Recovery is tested with a double of [`CapturePcm`] (no sound card here).
 
+mod fault;
 mod open;
 mod pcm;
 
 use alsa::pcm::PCM;
 
+pub use fault::{FaultPcm, FaultSwitch};
 pub use open::{probe, Negotiated};
 pub use pcm::CapturePcm;
 
@@ -53,6 +55,16 @@ impl AlsaSource<PCM> {
     pub fn open(cfg: &CaptureOptions) -> Result<Self, CaptureError> {
         let (pcm, neg) = open::open(cfg)?;
         Ok(Self::with_pcm(pcm, neg, cfg))
+    }
+
+    /// Opens the device with the test-only fault switch around it (`None`: unarmed, every
+    /// call forwarded). Not real-time safe.
+    pub fn open_with_faults(
+        cfg: &CaptureOptions,
+        faults: Option<FaultSwitch>,
+    ) -> Result<AlsaSource<FaultPcm<PCM>>, CaptureError> {
+        let (pcm, neg) = open::open(cfg)?;
+        Ok(AlsaSource::with_pcm(FaultPcm::new(pcm, faults), neg, cfg))
     }
 }
 

@@ -168,3 +168,27 @@ fn stereo_only_devices_are_reduced_to_mono() {
     // Channel 1 is channel 0 + 1000: the mix is the mean.
     assert!(got.iter().enumerate().all(|(i, s)| *s == i as i16 + 500));
 }
+
+#[test]
+fn the_fault_switch_injects_an_xrun_that_the_source_recovers_from() {
+    let faults = FaultSwitch::default();
+    let pcm = FaultPcm::new(FakePcm::new(&[], 1), Some(faults.clone()));
+    let cfg = CaptureOptions::default();
+    let neg = Negotiated {
+        rate: 48_000,
+        channels: 1,
+        period_frames: 480,
+        buffer_frames: 1920,
+    };
+    let mut src = AlsaSource::with_pcm(pcm, neg, &cfg);
+    let tel = Telemetry::new();
+    let mut buf = vec![0i16; 480];
+    src.read_period(&mut buf, &tel).expect("read");
+    assert_eq!(tel.xruns.load(Ordering::Relaxed), 0);
+    faults.xrun.store(true, Ordering::Relaxed);
+    src.read_period(&mut buf, &tel).expect("read");
+    assert_eq!(tel.xruns.load(Ordering::Relaxed), 1);
+    assert!(!faults.xrun.load(Ordering::Relaxed), "one xrun per arming");
+    src.read_period(&mut buf, &tel).expect("read");
+    assert_eq!(tel.xruns.load(Ordering::Relaxed), 1);
+}
