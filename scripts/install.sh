@@ -124,8 +124,9 @@ fi
 # The profile with the installed paths (its relative model paths meant the source tree).
 render_config() {
   echo "# Installed by scripts/install.sh from config/$PROFILE.toml; edits are kept on reinstall."
-  sed -e "s#^model = \"models/alexa.json\"#model = \"$DATADIR/models/alexa.json\"#" \
-      -e "s#^runtime = \"models/libtensorflowlite_c.so\"#runtime = \"$LIBDIR/libtensorflowlite_c.so\"#" \
+  # The profiles' paths are relative to config/ (../models/...); the installed ones absolute.
+  sed -e "s#^model = \"\(\.\./\)\{0,1\}models/alexa.json\"#model = \"$DATADIR/models/alexa.json\"#" \
+      -e "s#^runtime = \"\(\.\./\)\{0,1\}models/libtensorflowlite_c.so\"#runtime = \"$LIBDIR/libtensorflowlite_c.so\"#" \
       -e "s|^\(#.*\)Installed by scripts/setup.sh.*|\1Installed by scripts/install.sh (nothing is downloaded at run time).|" \
       "$SRC_CONFIG"
 }
@@ -138,8 +139,14 @@ grep -q "^model = \"$DATADIR/models/alexa.json\"" "$tmp/engine.toml" \
 grep -q "^runtime = \"$LIBDIR/libtensorflowlite_c.so\"" "$tmp/engine.toml" \
   || die "$SRC_CONFIG: no 'runtime = \"models/libtensorflowlite_c.so\"' line to rewrite"
 # A binary that runs here checks the rendered config (not the device: that is the board's).
+# check-config loads an enabled wake word's model and runtime: point it at the ones about to
+# be installed (the installed paths may only exist under DESTDIR, or not yet).
 if "$BINARY" --version >/dev/null 2>&1; then
-  "$BINARY" check-config --no-device "$tmp/engine.toml" >/dev/null \
+  M=$(cd "$MODELS" && pwd)
+  sed -e "s#^model = \"$DATADIR/models/alexa.json\"#model = \"$M/alexa.json\"#" \
+      -e "s#^runtime = \"$LIBDIR/libtensorflowlite_c.so\"#runtime = \"$M/libtensorflowlite_c.so\"#" \
+      "$tmp/engine.toml" >"$tmp/check.toml"
+  "$BINARY" check-config --no-device "$tmp/check.toml" >/dev/null \
     || die "the rendered config does not load (see above)"
 fi
 sed "s#^ExecStart=/usr/local/bin/ama-engine #ExecStart=$BINDIR/ama-engine #" \

@@ -68,10 +68,15 @@ enum Commands {
     Bluetooth(crate::bluetooth::commands::BluetoothArgs),
 }
 
-/// Loads `path`, or the built-in default when absent.
+/// Loads `path`, or the built-in default when absent. With a file and `[wakeword] enabled`,
+/// the model and runtime must load (a config error naming the key and path otherwise).
 fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
     match path {
-        Some(p) => Config::load(p),
+        Some(p) => {
+            let cfg = Config::load(p)?;
+            crate::config::paths::check_wakeword_of(&cfg, p)?;
+            Ok(cfg)
+        }
         None => Ok(Config::default()),
     }
 }
@@ -80,6 +85,12 @@ fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
 /// it does not.
 fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
     let cfg = load(path)?;
+    check_device(path, &cfg)?;
+    Ok(cfg)
+}
+
+/// Checks that the config's ALSA capture device opens.
+fn check_device(path: Option<&Path>, cfg: &Config) -> Result<(), ConfigError> {
     if let Err(e) = rt_core::audio::alsa::probe(&cfg.audio.capture_options()) {
         let file = path.map_or_else(|| PathBuf::from("<built-in default>"), Path::to_path_buf);
         let line = path
@@ -93,7 +104,7 @@ fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
             accepted: "a capture PCM that exists (see `arecord -L`)".into(),
         });
     }
-    Ok(cfg)
+    Ok(())
 }
 
 /// The wake-word detector the config asks for; without one (disabled, or the model or
@@ -123,7 +134,7 @@ fn init_tracing() {
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    crate::output::errln!("error: {e}");
     ExitCode::from(2)
 }
 
@@ -134,13 +145,13 @@ pub fn main() -> ExitCode {
     match cli.command {
         Commands::CheckConfig { file, no_device } => {
             let res = if no_device {
-                Config::load(&file)
+                load(Some(&file))
             } else {
                 load_with_device(Some(&file))
             };
             match res {
                 Ok(cfg) => {
-                    print!("{}", cfg.to_toml());
+                    crate::output::result_or_stderr(&cfg.to_toml());
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
@@ -169,21 +180,29 @@ pub fn main() -> ExitCode {
             let det = detector(&args.config);
             match crate::simulate::simulate(&args, det) {
                 Ok(report) => {
-                    print!("{}", crate::simulate::summary(&report, &out));
+                    crate::output::result_or_stderr(&crate::simulate::summary(&report, &out));
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(format!("{e:#}")),
             }
         }
-        Commands::Run { config, out } => {
-            let config = match load_with_device(config.as_deref()) {
+        Commands::Run { config: path, out } => {
+            let config = match load(path.as_deref()) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            // One engine per state, before anything else (crate::instance_lock).
+            let _lock = match crate::instance_lock::acquire_for(&config, config.bluetooth.enabled) {
+                Ok(l) => l,
+                Err(e) => return fail(e),
+            };
+            if let Err(e) = check_device(path.as_deref(), &config) {
+                return fail(e);
+            }
             let det = detector(&config);
             match crate::run::run(crate::run::RunArgs { config, out }, det) {
                 Ok(table) => {
-                    print!("{table}");
+                    crate::output::result_or_stderr(&table);
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(format!("{e:#}")),

@@ -1,4 +1,4 @@
-//! `ama-engine run`: the pipeline from ALSA until SIGINT/SIGTERM (or `[audio] max_seconds`),
+//! `ama-engine run`: the pipeline from ALSA until SIGINT/SIGTERM/SIGHUP (or `[audio] max_seconds`),
 //! with a live status line on a terminal, and the timing table on exit.
 
 use std::io::IsTerminal;
@@ -15,6 +15,13 @@ use rt_core::telemetry::{Stage, Telemetry};
 
 use crate::config::{AmaLink, Config};
 use crate::recorder::Recorder;
+
+/// The signals that stop `run` cleanly.
+const STOP_SIGNALS: [i32; 3] = [
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+];
 
 /// Options of `run`.
 #[derive(Debug, Clone)]
@@ -50,14 +57,14 @@ fn spawn_status(tel: Arc<Telemetry>, done: Arc<AtomicBool>) -> std::thread::Join
         while !done.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(200));
             if tty {
-                eprint!("\r{}\x1b[K", status_line(&tel));
+                crate::output::err!("\r{}\x1b[K", status_line(&tel));
             } else if last_log.elapsed() >= Duration::from_secs(5) {
                 tracing::info!("{}", status_line(&tel));
                 last_log = Instant::now();
             }
         }
         if tty {
-            eprintln!();
+            crate::output::errln!();
         }
     })
 }
@@ -65,6 +72,12 @@ fn spawn_status(tel: Arc<Telemetry>, done: Arc<AtomicBool>) -> std::thread::Join
 /// Runs the engine. Returns the timing table text.
 pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow::Result<String> {
     let cfg = &args.config;
+    // SIGINT, SIGTERM and SIGHUP all make the same clean stop (exit table included); caught
+    // from here on, before the device opens, and handed to the real-time thread's stop flag.
+    let early = Arc::new(AtomicBool::new(false));
+    for sig in STOP_SIGNALS {
+        signal_hook::flag::register(sig, early.clone())?;
+    }
     let source = AlsaSource::open_with_faults(&cfg.audio.capture_options(), crate::faults::arm())?;
     tracing::info!(device = %cfg.audio.device, negotiated = ?source.negotiated(), "capture open");
     let lookahead =
@@ -86,8 +99,11 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
         },
     )?;
     let stop = rt.stop.clone();
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    for sig in STOP_SIGNALS {
         signal_hook::flag::register(sig, stop.clone())?;
+    }
+    if early.load(Ordering::Relaxed) {
+        stop.store(true, Ordering::Relaxed);
     }
     let done = Arc::new(AtomicBool::new(false));
     let status = spawn_status(rt.telemetry.clone(), done.clone());

@@ -1,6 +1,7 @@
 //! The `capabilities`, `devices` and `bluetooth` subcommands (their arguments and logic; cli.rs
 //! only dispatches).
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,7 +23,7 @@ impl BluetoothArgs {
         match &self.config {
             None => Ok(Config::default()),
             Some(f) => Config::load(f).map_err(|e| {
-                eprintln!("error: {e}");
+                crate::output::errln!("error: {e}");
                 ExitCode::from(2)
             }),
         }
@@ -37,12 +38,15 @@ pub fn capabilities(args: &BluetoothArgs) -> ExitCode {
     };
     let v = capability_assertion(cfg.bluetooth.interface_version, &cfg.bluetooth.profiles);
     match serde_json::to_string_pretty(&v) {
-        Ok(s) => {
-            println!("{s}");
-            ExitCode::SUCCESS
-        }
+        Ok(s) => match crate::output::outln!("{s}") {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                crate::output::errln!("error: cannot write to stdout: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::output::errln!("error: {e}");
             ExitCode::FAILURE
         }
     }
@@ -66,7 +70,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
+            crate::output::errln!("error: cannot start the async runtime: {e}");
             ExitCode::FAILURE
         })
 }
@@ -80,9 +84,18 @@ async fn shutdown_signal() {
             Err(_) => std::future::pending::<()>().await,
         }
     };
+    let hup = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term => {}
+        _ = hup => {}
     }
 }
 
@@ -92,6 +105,13 @@ pub fn bluetooth(args: &BluetoothArgs) -> ExitCode {
     let cfg = match args.load() {
         Ok(c) => std::sync::Arc::new(c),
         Err(code) => return code,
+    };
+    let _lock = match crate::instance_lock::acquire_for(&cfg, true) {
+        Ok(l) => l,
+        Err(e) => {
+            crate::output::errln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     init_logging();
     let rt = match runtime() {
@@ -111,11 +131,11 @@ pub fn bluetooth(args: &BluetoothArgs) -> ExitCode {
             _ = shutdown_signal() => Ok(()),
         }
     });
-    let _ = std::fs::remove_file(&socket);
+    remove_socket(&socket);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::output::errln!("error: {e}");
             ExitCode::FAILURE
         }
     }
@@ -135,7 +155,7 @@ pub fn devices(args: &BluetoothArgs) -> ExitCode {
     let registry = match Registry::open(&cfg.bluetooth.registry_path()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("warning: {e}");
+            crate::output::errln!("warning: {e}");
             Registry::in_memory()
         }
     };
@@ -147,17 +167,21 @@ pub fn devices(args: &BluetoothArgs) -> ExitCode {
         match BluezBackend::connect(&cfg.bluetooth.adapter).await {
             Ok((b, _events)) => Some(b.view()),
             Err(e) => {
-                eprintln!("warning: BlueZ not available ({e}); showing the registry only");
+                crate::output::errln!(
+                    "warning: BlueZ not available ({e}); showing the registry only"
+                );
                 None
             }
         }
     });
-    println!(
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "{:<36}  {:<17}  {:<14}  {:<6}  {:<9}  {:<9}  {:<28}  name",
         "uniqueDeviceId", "mac", "category", "paired", "connected", "streaming", "profiles"
     );
     let mut shown = std::collections::HashSet::new();
-    let row = |id: &str, mac: &str, category: &str| {
+    let mut row = |id: &str, mac: &str, category: &str| {
         let dev = view.as_ref().and_then(|v| v.devices.get(mac));
         let streaming = view
             .as_ref()
@@ -178,7 +202,8 @@ pub fn devices(args: &BluetoothArgs) -> ExitCode {
                     .join(",")
             })
             .unwrap_or_default();
-        println!(
+        let _ = writeln!(
+            text,
             "{:<36}  {:<17}  {:<14}  {:<6}  {:<9}  {:<9}  {:<28}  {}",
             id,
             mac,
@@ -199,5 +224,19 @@ pub fn devices(args: &BluetoothArgs) -> ExitCode {
             row("-", mac, "-");
         }
     }
-    ExitCode::SUCCESS
+    match crate::output::out!("{text}") {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            crate::output::errln!("error: cannot write to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Removes our control socket at exit: only a socket, never another kind of file.
+pub fn remove_socket(path: &std::path::Path) {
+    use std::os::unix::fs::FileTypeExt;
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+        let _ = std::fs::remove_file(path);
+    }
 }

@@ -168,6 +168,11 @@ pub struct AmaConfig {
     pub keepalive_ms: u32,
     /// Drop the link when nothing was received for this long, ms (0: never).
     pub link_timeout_ms: u32,
+    /// A new link must send a valid control frame (a known command) within this time, ms;
+    /// until then it cannot replace the phone's link, and after it it is closed.
+    pub handshake_timeout_ms: u32,
+    /// A link that sends this many malformed bytes without a valid frame between is closed.
+    pub max_garbage_bytes: u32,
     /// STOP_SPEECH (INTERNAL) when START_SPEECH is not answered within this time, ms.
     pub start_timeout_ms: u32,
     /// STOP_SPEECH (INTERNAL) when the phone does not endpoint within this time, ms.
@@ -220,6 +225,8 @@ impl Default for AmaConfig {
             state_dir: PathBuf::from("/var/lib/ama-engine"),
             keepalive_ms: 10_000,
             link_timeout_ms: 30_000,
+            handshake_timeout_ms: 10_000,
+            max_garbage_bytes: 4096,
             start_timeout_ms: 5_000,
             endpoint_timeout_ms: 30_000,
             frames_per_packet: 4,
@@ -389,6 +396,13 @@ impl AmaConfig {
             ));
         }
         check_range("ama.link_timeout_ms", self.link_timeout_ms, 0, 3_600_000)?;
+        check_range(
+            "ama.handshake_timeout_ms",
+            self.handshake_timeout_ms,
+            100,
+            600_000,
+        )?;
+        check_range("ama.max_garbage_bytes", self.max_garbage_bytes, 16, 1 << 20)?;
         check_range("ama.start_timeout_ms", self.start_timeout_ms, 100, 60_000)?;
         check_range(
             "ama.endpoint_timeout_ms",

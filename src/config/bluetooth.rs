@@ -161,7 +161,7 @@ mod tests {
         cfg.control.validate().expect("[control]");
         assert_eq!(
             cfg.bluetooth.registry_path(),
-            PathBuf::from("state/bluetooth-devices.json")
+            PathBuf::from("../state/bluetooth-devices.json")
         );
     }
 }

@@ -10,6 +10,8 @@ mod audio;
 mod bluetooth;
 mod control;
 pub(crate) mod locate;
+pub mod paths;
+mod shorten;
 mod telemetry;
 mod wakeword;
 
@@ -115,32 +117,39 @@ pub fn check_range<T: PartialOrd + std::fmt::Display>(
 }
 
 impl Config {
-    /// Reads, parses and validates `path`. Not real-time safe.
+    /// Reads, parses and validates `path`; relative paths set in it are made relative to its
+    /// directory (`paths::check_wakeword_of` then checks an enabled wake word's files).
+    /// Not real-time safe.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             file: path.to_owned(),
             source,
         })?;
-        Self::parse(&text, path)
+        let mut cfg = Self::parse(&text, path)?;
+        paths::resolve(&mut cfg, &text, &paths::base_of(path));
+        Ok(cfg)
     }
 
     /// Parses and validates `text`, naming `path` in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: path.to_owned(),
-            line: e
-                .span()
-                .map(|s| locate::line_of_offset(text, s.start))
-                .unwrap_or(1),
-            key: e.span().and_then(|s| locate::key_at_offset(text, s.start)),
-            message: e.message().trim().to_owned(),
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let key = e.span().and_then(|s| locate::key_at_offset(text, s.start));
+            ConfigError::Parse {
+                file: path.to_owned(),
+                line: e
+                    .span()
+                    .map(|s| locate::line_of_offset(text, s.start))
+                    .unwrap_or(1),
+                message: shorten::with_accepted(e.message().trim(), key.as_deref()),
+                key,
+            }
         })?;
         cfg.validate().map_err(|inv| ConfigError::Invalid {
             file: path.to_owned(),
             line: locate::line_of_key(text, &inv.key),
             key: inv.key,
-            message: inv.message,
-            accepted: inv.accepted,
+            message: shorten::shorten(&inv.message),
+            accepted: shorten::shorten(&inv.accepted),
         })?;
         Ok(cfg)
     }
@@ -155,6 +164,7 @@ impl Config {
         self.ama.validate()?;
         self.bluetooth.validate()?;
         self.control.validate()?;
+        self.control.validate_against(&self.bluetooth, &self.ama)?;
         self.telemetry.validate()?;
         Ok(())
     }

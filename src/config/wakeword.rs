@@ -11,7 +11,9 @@
 //! placement = "own_thread"
 //! thread_priority = 60
 //! ```
-//! Relative paths are taken from the engine's working directory.
+//! Relative paths in a config file are taken from the file's directory (not the working
+//! directory); with `enabled = true`, both files are loaded at config load (a missing or
+//! broken one is a config error naming the key and the path).
 
 use std::path::PathBuf;
 

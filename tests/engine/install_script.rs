@@ -68,8 +68,8 @@ fn files(root: &Path) -> Vec<String> {
 /// The profile in the source tree, with its relative model and runtime paths.
 fn profile_source(profile: &str) -> String {
     let src = read(repo().join(format!("config/{profile}.toml")));
-    assert!(src.contains("model = \"models/alexa.json\"\n"));
-    assert!(src.contains("runtime = \"models/libtensorflowlite_c.so\"\n"));
+    assert!(src.contains("model = \"../models/alexa.json\"\n"));
+    assert!(src.contains("runtime = \"../models/libtensorflowlite_c.so\"\n"));
     src
 }
 
@@ -129,9 +129,9 @@ fn installs_the_tree_and_a_config_with_installed_paths() {
         .lines()
         .skip(1)
         .map(|l| match l {
-            l if l.starts_with("model = ") => "model = \"models/alexa.json\"".to_string(),
+            l if l.starts_with("model = ") => "model = \"../models/alexa.json\"".to_string(),
             l if l.starts_with("runtime = ") => {
-                "runtime = \"models/libtensorflowlite_c.so\"".to_string()
+                "runtime = \"../models/libtensorflowlite_c.so\"".to_string()
             }
             l => l.to_string(),
         })
@@ -144,10 +144,26 @@ fn installs_the_tree_and_a_config_with_installed_paths() {
             assert_eq!(a, b);
         }
     }
-    // The installed config loads (its device is the board's, so it is not probed here).
+    // The installed config loads (its device is the board's, so it is not probed here; its
+    // model and runtime are checked where they were staged, under the scratch root).
+    let staged = r.join("staged.toml");
+    std::fs::write(
+        &staged,
+        conf.replace(
+            &model,
+            &r.join(model.trim_start_matches('/')).display().to_string(),
+        )
+        .replace(
+            &runtime,
+            &r.join(runtime.trim_start_matches('/'))
+                .display()
+                .to_string(),
+        ),
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ama-engine"))
         .args(["check-config", "--no-device"])
-        .arg(r.join("etc/ama-engine/engine.toml"))
+        .arg(&staged)
         .output()
         .unwrap();
     assert!(

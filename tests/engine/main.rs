@@ -25,6 +25,7 @@ mod config_cli;
 mod control_socket;
 mod denoise_sisdr;
 mod gate_streams;
+mod hostile;
 mod install_script;
 mod service_run;
 mod simulate_opus;

@@ -59,6 +59,73 @@ pub struct Registry {
     records: Vec<DeviceRecord>,
 }
 
+/// Corrupt registries kept beside the registry (`NAME.corrupt-*`); older ones are removed.
+pub const MAX_CORRUPT_COPIES: usize = 5;
+
+/// A value for an error message: quoted, at most 80 characters.
+fn quote(s: &str) -> String {
+    if s.chars().count() <= 80 {
+        format!("{s:?}")
+    } else {
+        let head: String = s.chars().take(77).collect();
+        format!("{head:?}... ({} bytes)", s.len())
+    }
+}
+
+/// `AA:BB:CC:DD:EE:FF` (hex digits, either case).
+pub fn is_mac(mac: &str) -> bool {
+    let parts: Vec<&str> = mac.split(':').collect();
+    parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The directory and file name of `path` (`.` when it has no directory).
+fn dir_and_name(path: &Path) -> Option<(PathBuf, String)> {
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    Some((dir, name))
+}
+
+/// Removes `.NAME.tmp-*` left by writes that were interrupted (`write_atomic`'s temp files).
+fn remove_temp_files(path: &Path) {
+    let Some((dir, name)) = dir_and_name(path) else {
+        return;
+    };
+    let prefix = format!(".{name}.tmp-");
+    if let Ok(entries) = fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Keeps the newest [`MAX_CORRUPT_COPIES`] `NAME.corrupt-*` files (by name: the timestamp).
+fn prune_corrupt_copies(path: &Path) {
+    let Some((dir, name)) = dir_and_name(path) else {
+        return;
+    };
+    let prefix = format!("{name}.corrupt-");
+    let mut copies: Vec<PathBuf> = fs::read_dir(&dir)
+        .map(|it| {
+            it.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    copies.sort();
+    while copies.len() > MAX_CORRUPT_COPIES {
+        let _ = fs::remove_file(copies.remove(0));
+    }
+}
+
 /// Normalizes a MAC address to upper case.
 pub fn normalize_mac(mac: &str) -> String {
     mac.trim().to_ascii_uppercase()
@@ -85,6 +152,18 @@ impl Registry {
                         message: format!("version {} (accepted: {FILE_VERSION})", f.version),
                     });
                 }
+                for r in &f.devices {
+                    if !is_mac(&r.mac) {
+                        return Err(RegistryError::Format {
+                            path: path.to_owned(),
+                            message: format!(
+                                "device {}: mac {} is not AA:BB:CC:DD:EE:FF",
+                                quote(&r.unique_device_id),
+                                quote(&r.mac)
+                            ),
+                        });
+                    }
+                }
                 f.devices
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
@@ -103,12 +182,30 @@ impl Registry {
 
     /// Opens the registry at `path`; an unreadable file is moved aside (`.corrupt`) and an empty
     /// registry is returned with the reason, so the engine keeps running.
+    ///
+    /// Before reading, temporary files left by interrupted writes (`.NAME.tmp-PID` beside it)
+    /// are removed: the caller must be the registry's only writer (the engine's instance lock).
+    /// Each corrupt file is kept as `NAME.corrupt-SECONDS-NANOS` (the earlier ones stay), at most
+    /// [`MAX_CORRUPT_COPIES`] of them, the oldest removed first.
     pub fn open_or_recover(path: &Path) -> (Self, Option<RegistryError>) {
+        remove_temp_files(path);
         match Self::open(path) {
             Ok(r) => (r, None),
             Err(e) => {
-                let aside = path.with_extension("json.corrupt");
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let aside = path.with_file_name(format!(
+                    "{name}.corrupt-{}-{:09}",
+                    now.as_secs(),
+                    now.subsec_nanos()
+                ));
                 let _ = fs::rename(path, aside);
+                prune_corrupt_copies(path);
                 (
                     Self {
                         path: Some(path.to_owned()),
@@ -282,6 +379,9 @@ mod tests {
         let (r, err) = Registry::open_or_recover(&path);
         assert!(err.is_some());
         assert!(r.records().is_empty());
-        assert!(dir.path().join("reg.json.corrupt").exists());
+        assert!(std::fs::read_dir(dir.path()).unwrap().flatten().any(|e| e
+            .file_name()
+            .to_string_lossy()
+            .starts_with("reg.json.corrupt-")));
     }
 }
