@@ -15,8 +15,7 @@ use nix::fcntl::{Flock, FlockArg};
 
 use crate::config::{AmaLink, Config};
 
-/// The lock file's name inside each directory.
-pub const LOCK_FILE: &str = "ama-engine.lock";
+pub use crate::config::LOCK_FILE;
 
 /// Held locks; dropping it releases them.
 #[derive(Debug)]

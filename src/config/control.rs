@@ -33,6 +33,10 @@ impl Default for ControlConfig {
     }
 }
 
+/// The instance lock's file name inside each state directory (`instance_lock` takes it; the
+/// control path may not be one).
+pub const LOCK_FILE: &str = "ama-engine.lock";
+
 impl ControlConfig {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         if self.path.as_os_str().is_empty() {
@@ -75,7 +79,7 @@ impl ControlConfig {
         bluetooth: &BluetoothConfig,
         ama: &AmaConfig,
     ) -> Result<(), Invalid> {
-        let lock = crate::instance_lock::LOCK_FILE;
+        let lock = LOCK_FILE;
         let state = [
             bluetooth.registry_path(),
             bluetooth.state_dir.join(lock),

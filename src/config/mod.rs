@@ -27,7 +27,7 @@ pub use audio::{
     AudioConfig, DenoiseConfig, GateConfig, OpusConfig, RealtimeConfig, StereoMix, WakeWordInput,
 };
 pub use bluetooth::{BluetoothConfig, PairingPolicy};
-pub use control::ControlConfig;
+pub use control::{ControlConfig, LOCK_FILE};
 pub use locate::line_of_key;
 pub use telemetry::TelemetryConfig;
 pub use wakeword::{WakeWordConfig, WakeWordPlacement};
