@@ -8,6 +8,7 @@ pub mod bluez;
 pub mod commands;
 pub mod error;
 pub mod model;
+pub mod pairing_policy;
 pub mod registry;
 pub mod service;
 

@@ -17,6 +17,7 @@ use crate::bluetooth::model::{
     DeviceCategory, DeviceId, DeviceIdName, Event, EventV2, InterfaceVersion, MediaAction,
     ProfileKind, ReceivedDirective, StreamingState,
 };
+use crate::bluetooth::pairing_policy::PairingWindow;
 use crate::bluetooth::registry::Registry;
 use crate::bluetooth::streaming::StreamTracker;
 
@@ -207,14 +208,26 @@ impl AgentCore {
         &self.registry
     }
 
-    /// Whether the pairing agent should accept a peer's pairing request now: while
-    /// discoverable or while a PairDevices directive runs.
+    /// When the pairing agent admits a peer's pairing: discoverable, and the devices a
+    /// PairDevices directive is pairing (`pairing_policy` decides what that admits).
+    pub fn pairing_window(&self) -> PairingWindow {
+        let mut pairing: Vec<String> = self
+            .pending
+            .values()
+            .filter(|p| matches!(p.kind, PendingKind::Pair))
+            .map(|p| p.mac.clone())
+            .collect();
+        pairing.sort_unstable();
+        pairing.dedup();
+        PairingWindow {
+            discoverable: self.discoverable,
+            pairing,
+        }
+    }
+
+    /// Discoverable, or a PairDevices directive running.
     pub fn pairing_window_open(&self) -> bool {
-        self.discoverable
-            || self
-                .pending
-                .values()
-                .any(|p| matches!(p.kind, PendingKind::Pair))
+        self.pairing_window().is_open()
     }
 
     /// The context as it is now.

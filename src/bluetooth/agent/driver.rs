@@ -8,6 +8,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::bluetooth::model::{ContextObject, ReceivedDirective};
+use crate::bluetooth::pairing_policy::PairingWindow;
 
 use super::backend::{BackendError, BackendErrorKind, BackendEvent, BluetoothBackend};
 use super::core::{Action, AgentCore, AgentStats, BackendCall, Input};
@@ -30,7 +31,7 @@ pub struct AgentHandle {
     tx: mpsc::Sender<AgentRequest>,
     events: broadcast::Sender<OutEvent>,
     local: broadcast::Sender<LocalEvent>,
-    pairing_window: watch::Receiver<bool>,
+    pairing_window: watch::Receiver<PairingWindow>,
     context: watch::Receiver<ContextObject>,
 }
 
@@ -83,7 +84,7 @@ impl AgentHandle {
 
     /// Whether a peer's pairing request may be accepted now (discoverable, or a PairDevices
     /// directive running); the BlueZ side turns it into the adapter's Pairable property.
-    pub fn pairing_window(&self) -> watch::Receiver<bool> {
+    pub fn pairing_window(&self) -> watch::Receiver<PairingWindow> {
         self.pairing_window.clone()
     }
 }
@@ -97,7 +98,7 @@ pub fn spawn<B: BluetoothBackend>(
     let (tx, rx) = mpsc::channel(64);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (local, _) = broadcast::channel(EVENT_BUFFER);
-    let (pairing_window, pairing_rx) = watch::channel(false);
+    let (pairing_window, pairing_rx) = watch::channel(PairingWindow::default());
     let (context, context_rx) = watch::channel(core.context());
     let handle = AgentHandle {
         tx,
@@ -147,7 +148,7 @@ async fn run<B: BluetoothBackend>(
     mut backend_events: mpsc::Receiver<BackendEvent>,
     mut requests: mpsc::Receiver<AgentRequest>,
     outlets: Outlets,
-    pairing_window: watch::Sender<bool>,
+    pairing_window: watch::Sender<PairingWindow>,
 ) {
     let Outlets {
         events,
@@ -239,7 +240,11 @@ async fn run<B: BluetoothBackend>(
             }
         }
         publish(&core);
-        let open = core.pairing_window_open();
-        pairing_window.send_if_modified(|v| std::mem::replace(v, open) != open);
+        let window = core.pairing_window();
+        pairing_window.send_if_modified(|v| {
+            let changed = *v != window;
+            *v = window;
+            changed
+        });
     }
 }
