@@ -181,6 +181,40 @@ class Control:
             pass
 
 
+def registry_row(config: Path, mac: str) -> dict | None:
+    """The phone's row of `ama-engine devices` (the registry with BlueZ's view), or None."""
+    out = subprocess.run([str(ENGINE), "devices", "--config", str(config)],
+                         capture_output=True, text=True, timeout=60, cwd=REPO).stdout
+    for line in out.splitlines():
+        cols = line.split()
+        if len(cols) >= 5 and cols[1].upper() == mac.upper():
+            return {"uniqueDeviceId": cols[0], "mac": cols[1], "category": cols[2],
+                    "paired": cols[3] == "yes", "connected": cols[4] == "yes", "line": line}
+    return None
+
+
+def device_events(events: list[dict], unique_id: str) -> list[str]:
+    """Names of the events whose payload names `unique_id`, in order."""
+    out = []
+    for e in events:
+        if unique_id and unique_id in json.dumps(e.get("payload", {})):
+            out.append(e.get("header", {}).get("name", "?"))
+    return out
+
+
+def events_consistent(names: list[str]) -> bool:
+    """No disconnect reported for a device whose connection was never reported."""
+    connected = False
+    for n in names:
+        if n.startswith("ConnectBy"):
+            connected = True
+        elif n.startswith("DisconnectDevices"):
+            if not connected:
+                return False
+            connected = False
+    return True
+
+
 def context_devices(context: list) -> list[dict]:
     """The paired devices listed in a BluetoothState context."""
     for c in context:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,17 +34,11 @@ from labkit import LAB_RUN, REPO, Result, log  # noqa: E402
 from bumble.att import ATT_Error  # noqa: E402
 from bumble.core import UUID, PhysicalTransport, ProtocolError  # noqa: E402
 from bumble.device import Peer  # noqa: E402
+from bumble.hci import OwnAddressType  # noqa: E402
 
 CONFIG = REPO / "scripts" / "lab" / "engine.toml"
 CONTROL = LAB_RUN / "control.sock"
 STATE = LAB_RUN / "state"
-
-
-def registry_entries() -> list:
-    """The engine's device registry as `ama-engine devices` prints it."""
-    out = subprocess.run([str(labkit.ENGINE), "devices", "--config", str(CONFIG)],
-                         capture_output=True, text=True, timeout=60, cwd=REPO)
-    return [l for l in out.stdout.splitlines() if ":" in l and "-" in l], out.stdout
 
 
 async def phone_side(res: Result, env: dict, window_open: bool) -> None:
@@ -63,7 +56,11 @@ async def phone_side(res: Result, env: dict, window_open: bool) -> None:
         res.check("advertisement is connectable", adv["connectable"])
 
         t = time.monotonic()
-        conn = await dev.connect(f"{board}/P", transport=PhysicalTransport.LE, timeout=60)
+        # Our public address on the air, as the identity address our SMP distributes: a random
+        # address of the same value (Bumble's default) makes bluetoothd create a second device
+        # object for the identity, on the same D-Bus path, which fails, and the keys are lost.
+        conn = await dev.connect(f"{board}/P", transport=PhysicalTransport.LE, timeout=60,
+                                 own_address_type=OwnAddressType.PUBLIC)
         res.figure("le_connect_s", round(time.monotonic() - t, 1))
         peer = Peer(conn)
         mtu = await peer.request_mtu(185)
@@ -214,20 +211,31 @@ def main() -> int:
         devices = labkit.context_devices(ctx)
         ids = [d.get("uniqueDeviceId") for d in devices]
         time.sleep(1)
-        entries, devices_out = registry_entries()
+        row = labkit.registry_row(CONFIG, env["PHONE_ADDR"])
+        names = labkit.device_events(ctl.events(), row["uniqueDeviceId"] if row else "")
         if window_open:
             res.check("BlueZ: the phone is Paired and Bonded on hci0", paired and bonded,
                       f"Paired={paired} Bonded={bonded}")
+            res.check("BlueZ: the phone is Trusted (the engine trusts a device it let pair)",
+                      bool(dev and dev.get("Trusted")), f"Trusted={dev and dev.get('Trusted')}")
             res.check("engine context lists the phone with a uniqueDeviceId",
                       len(devices) == 1 and bool(ids[0]), json.dumps(devices))
-            res.check("engine registry has the phone",
-                      env["PHONE_ADDR"].upper() in devices_out.upper(), devices_out.strip())
+            res.check("engine registry has the phone, paired, under the context's id",
+                      bool(row and row["paired"] and ids and row["uniqueDeviceId"] == ids[0]),
+                      row["line"] if row else "not in `ama-engine devices`")
         else:
             res.check("BlueZ: nothing paired", not paired and not bonded,
                       f"Paired={paired} Bonded={bonded}")
             res.check("engine context lists no paired device", not devices, json.dumps(devices))
-            res.check("engine registry does not have the phone",
-                      env["PHONE_ADDR"].upper() not in devices_out.upper(), devices_out.strip())
+            res.check("engine registry has no pairing for the phone",
+                      not (row and row["paired"]), row["line"] if row else "not registered")
+            if row:
+                res.note("the registry gave the unpaired phone an id when BlueZ first reported "
+                         "it (the reference's 'id on first sight'): " + row["line"])
+            res.check("no AVS event names the unpaired phone", not names, ",".join(names))
+        res.check("AVS events about the phone consistent (no disconnect of a device never "
+                  "reported connected)", labkit.events_consistent(names),
+                  ",".join(names) or "none")
         res.figure("control_events", ",".join(ctl.event_names()) or "-")
         for line in labkit.agent_lines(bt_mark)[-12:]:
             res.note("bluetoothd: " + line.split("]: ", 1)[-1])

@@ -196,19 +196,27 @@ def board_view(res: Result, env: dict, ctl: labkit.Control, label: str, expect_p
     dev = labkit.bluez_device("hci0", env["PHONE_ADDR"])
     paired = bool(dev and dev.get("Paired"))
     devices = labkit.context_devices(ctl.request("context"))
-    out = subprocess.run([str(labkit.ENGINE), "devices", "--config", str(CONFIG)],
-                         capture_output=True, text=True, timeout=60, cwd=REPO).stdout
-    in_registry = env["PHONE_ADDR"].upper() in out.upper()
+    row = labkit.registry_row(CONFIG, env["PHONE_ADDR"])
+    names = labkit.device_events(ctl.events(), row["uniqueDeviceId"] if row else "")
     if expect_paired:
         res.check(f"{label}: BlueZ has the phone paired", paired, json.dumps(dev)[:300])
+        res.figure("bredr_trusted", bool(dev and dev.get("Trusted")))
         res.check(f"{label}: engine context lists the phone with a uniqueDeviceId",
                   len(devices) == 1 and bool(devices[0].get("uniqueDeviceId")),
                   json.dumps(devices))
-        res.check(f"{label}: engine registry has the phone", in_registry, out.strip())
+        res.check(f"{label}: engine registry has the phone, paired, under the context's id",
+                  bool(row and row["paired"] and devices
+                       and row["uniqueDeviceId"] == devices[0].get("uniqueDeviceId")),
+                  row["line"] if row else "not in `ama-engine devices`")
+        res.check(f"{label}: AVS events about the phone consistent (no disconnect of a device "
+                  "never reported connected)", labkit.events_consistent(names),
+                  ",".join(names) or "none")
     else:
         res.check(f"{label}: nothing paired in BlueZ, context or registry",
-                  not paired and not devices and not in_registry,
-                  f"Paired={paired} context={json.dumps(devices)} registry={out.strip()!r}")
+                  not paired and not devices and not (row and row["paired"]),
+                  f"Paired={paired} context={json.dumps(devices)} "
+                  f"registry={row['line'] if row else None!r}")
+        res.check(f"{label}: no AVS event names the phone", not names, ",".join(names))
 
 
 def settings() -> str:
