@@ -3,7 +3,7 @@
 #
 #   bash scripts/lab/guest-suite.sh SUITE...
 #
-# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr.
+# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, alsa (last: it unbinds snd-aloop).
 # Logs of each suite under $LAB_OUT/SUITE/, results in $LAB_OUT/results/SUITE.json.
 # Exit code: the number of failed suites (0: all passed).
 set -uo pipefail
@@ -13,7 +13,7 @@ export LAB_RESULTS="$OUT/results" LAB_RUN="${LAB_RUN:-/run/lab}"
 mkdir -p "$LAB_RESULTS" "$LAB_RUN"
 PY=.venv-lab/bin/python
 
-modprobe snd-aloop
+modprobe -r snd-aloop 2>/dev/null; modprobe snd-aloop
 modprobe snd-dummy
 failed=0
 for suite in "$@"; do
@@ -26,6 +26,9 @@ for suite in "$@"; do
       bash scripts/lab/guest-bt.sh && $PY tests/lab/pairing_ble.py --window "${suite##*-}" ;;
     pairing-bredr)
       bash scripts/lab/guest-bt.sh --bluealsa && $PY tests/lab/pairing_bredr.py ;;
+    alsa)
+      # Last: it unbinds snd-aloop's card (device removal).
+      /usr/bin/python3 tests/lab/alsa.py ;;
     *) echo "guest-suite: unknown suite $suite" >&2; false ;;
   esac
   rc=$?

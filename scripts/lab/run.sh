@@ -47,9 +47,11 @@ export PATH="$REPO/.venv-lab/bin:$PATH"
 start=$(date +%s.%N)
 set +e
 # vng needs a working directory it can see in the guest; the VM's console is our stdout.
+# QEMU writes the guest's stdout/stderr by opening /proc/self/fd/1 and 2 itself, truncating a
+# regular file each time (several ports then overwrite each other): hand it a pipe.
 (cd "$REPO" && timeout --kill-after=20 "$TIMEOUT" "$VNG" --run "$KERNEL" --disable-kvm \
-   --cpus 2 --memory "$MEMORY" --rwdir "$LAB_OUT" --exec "$cmd" </dev/null)
-rc=$?
+   --cpus 2 --memory "$MEMORY" --rwdir "$LAB_OUT" --exec "$cmd" </dev/null 2>&1) | cat
+rc=${PIPESTATUS[0]}
 set -e
 end=$(date +%s.%N)
 [ $rc -eq 124 ] && echo "run.sh: the VM did not finish within ${TIMEOUT}s: killed" >&2
