@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, generates the test audio, and runs the whole test suite:
-# formatting, clippy, unit and integration tests (debug), and the real-time allocation test
-# in a release build.
+# formatting, clippy, unit and integration tests (debug), the real-time allocation test
+# in a release build, and the lab suites (real kernel drivers and real BlueZ in a throwaway VM:
+# scripts/lab/test.sh; `LAB=0` skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,3 +17,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 cargo test --release --locked --test realtime_alloc --test wakeword_input_choice
+
+# The lab: installs its own tools (scripts/lab/setup.sh), boots the VM once (about 5-8 minutes
+# on 2 cores), prints its table, fails when a suite fails.
+if [ "${LAB:-1}" != 0 ]; then
+  bash scripts/lab/test.sh
+fi

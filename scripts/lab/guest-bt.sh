@@ -15,6 +15,8 @@
 # Writes $LAB_RUN/bt.env (addresses) and prints one line per step. Calling it again restarts
 # the stack from scratch (no pairing kept).
 set -euo pipefail
+# The whole script is read before it runs (an edit during a run cannot change it).
+main() {
 [ -e /run/virtme ] || [ "${LAB_IN_VM:-}" = 1 ] || grep -q virtme /proc/cmdline || {
   echo "guest-bt.sh: runs inside the lab VM (scripts/lab/run.sh)" >&2; exit 2; }
 PHONE=bumble
@@ -110,3 +112,6 @@ BOARD_ADDR=$BOARD
 PHONE_ADDR=$PHONE_ADDR
 PHONE_HCI=1
 EOT
+}
+main "$@"
+exit $?

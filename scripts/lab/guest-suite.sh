@@ -7,12 +7,19 @@
 # Logs of each suite under $LAB_OUT/SUITE/, results in $LAB_OUT/results/SUITE.json.
 # Exit code: the number of failed suites (0: all passed).
 set -uo pipefail
+# The whole script is read before it runs (an edit during a run cannot change it).
+main() {
 cd "$(dirname "$0")/../.."
 OUT="${LAB_OUT:-/tmp/lab}"
 export LAB_RESULTS="$OUT/results" LAB_RUN="${LAB_RUN:-/run/lab}"
 mkdir -p "$LAB_RESULTS" "$LAB_RUN"
 PY=.venv-lab/bin/python
 
+if [ -n "${LAB_T0:-}" ]; then
+  boot=$(awk -v a="$LAB_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  echo "=== lab VM up: ${boot} s from the host's start to here (kernel uptime $(cut -d' ' -f1 /proc/uptime) s)"
+  echo "{\"boot_s\": $boot}" >"$LAB_RESULTS/vm.json"
+fi
 modprobe -r snd-aloop 2>/dev/null; modprobe snd-aloop
 modprobe snd-dummy
 failed=0
@@ -39,3 +46,6 @@ for suite in "$@"; do
   echo "=== lab suite $suite: exit $rc"
 done
 exit $failed
+}
+main "$@"
+exit $?

@@ -12,6 +12,8 @@
 # Bounded: after --timeout seconds (default 900) the VM is killed and the exit code is 124.
 # No standard input is needed (CI).
 set -euo pipefail
+# The whole script is read before it runs (an edit during a run cannot change it).
+main() {
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 
 TIMEOUT=900
@@ -37,7 +39,7 @@ mkdir -p "$LAB_OUT"
 LAB_OUT="$(cd "$LAB_OUT" && pwd)"
 
 # The guest gets no environment from here but what is named on its command line.
-cmd="cd $(printf '%q' "$REPO") && exec env LAB_OUT=$(printf '%q' "$LAB_OUT") LAB_RUN=/run/lab"
+cmd="cd $(printf '%q' "$REPO") && exec env LAB_OUT=$(printf '%q' "$LAB_OUT") LAB_RUN=/run/lab LAB_T0=$(date +%s.%N)"
 for v in AMA_LOG LAB_ENGINE LAB_VERBOSE; do
   [ -n "${!v:-}" ] && cmd+=" $v=$(printf '%q' "${!v}")"
 done
@@ -57,3 +59,6 @@ end=$(date +%s.%N)
 [ $rc -eq 124 ] && echo "run.sh: the VM did not finish within ${TIMEOUT}s: killed" >&2
 awk -v rc="$rc" -v s="$start" -v e="$end" 'BEGIN { printf "run.sh: VM exited %d after %.1f s\n", rc, e - s }' >&2
 exit $rc
+}
+main "$@"
+exit $?

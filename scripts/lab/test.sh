@@ -7,19 +7,23 @@
 # Logs under target/lab/SUITE/, results in target/lab/results/SUITE.json.
 # Exit code 0 only when every suite passed. Runs as root with no stdin (CI).
 set -euo pipefail
+# The whole script is read before it runs (an edit during a run cannot change it).
+main() {
 cd "$(dirname "$0")/../.."
 
 SUITES=("$@")
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(pairing-ble-closed pairing-ble-open pairing-bredr)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(pairing-ble-closed pairing-ble-open pairing-bredr alsa)
 
 bash scripts/lab/setup.sh
+# The ALSA suite plays the generated demo clip (idempotent).
+bash scripts/gen-test-audio.sh >/dev/null
 if [ -z "${LAB_ENGINE:-}" ]; then
   CARGO_INCREMENTAL=0 cargo build --release --locked 2>&1 | tail -n 1
 fi
 
 export LAB_OUT="${LAB_OUT:-$PWD/target/lab}"
 mkdir -p "$LAB_OUT/results"
-for s in "${SUITES[@]}"; do rm -f "$LAB_OUT/results/$s.json"; done
+for s in "${SUITES[@]}" vm; do rm -f "$LAB_OUT/results/$s.json"; done
 
 set +e
 bash scripts/lab/run.sh --timeout "${LAB_TIMEOUT:-1200}" -- \
@@ -40,7 +44,7 @@ for s in suites:
     failed += not ok
     f = r.get("figures", {})
     keys = ["pairing_s", "att_mtu", "ble_request_round_trip_ms", "largest_notification",
-            "advertisement_seen_s", "open_connect_s", "suite_s"]
+            "voice_frames", "plays_until_wake", "alsa_xruns", "removal_exit_s", "suite_s"]
     figs = ", ".join(f"{k}={f[k]}" for k in keys if k in f)
     n_ok = sum(c["ok"] for c in r.get("checks", []))
     rows.append((s, "pass" if ok else "FAIL", f"{n_ok}/{len(r.get('checks', []))}", figs))
@@ -54,6 +58,12 @@ print()
 print(f"{'suite':<{w[0]}}  {'result':<{w[1]}}  {'checks':<{w[2]}}  figures")
 for s, res, n, figs in rows:
     print(f"{s:<{w[0]}}  {res:<{w[1]}}  {n:<{w[2]}}  {figs}")
+vm = results / "vm.json"
+if vm.exists():
+    print(f"VM boot (host start to the first suite): {json.loads(vm.read_text())['boot_s']} s")
 print(f"lab: {len(suites) - failed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
+}
+main "$@"
+exit $?
