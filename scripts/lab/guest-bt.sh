@@ -2,6 +2,7 @@
 # Inside the lab VM only: brings up the real Bluetooth stack and leaves it running.
 #
 #   bash scripts/lab/guest-bt.sh [--phone bumble|bluez] [--bluealsa]
+#   bash scripts/lab/guest-bt.sh --stop       (stops what it started: btvirt costs CPU)
 #
 # - the system D-Bus (its socket under /run/dbus);
 # - hci_vhci + `btvirt -l2`: two emulated controllers linked by a virtual radio,
@@ -21,8 +22,10 @@ main() {
   echo "guest-bt.sh: runs inside the lab VM (scripts/lab/run.sh)" >&2; exit 2; }
 PHONE=bumble
 BLUEALSA=0
+STOP=0
 while [ $# -gt 0 ]; do
   case "$1" in
+    --stop) STOP=1; shift ;;
     --phone) PHONE="$2"; shift 2 ;;
     --bluealsa) BLUEALSA=1; shift ;;
     *) echo "guest-bt.sh: unknown option $1" >&2; exit 2 ;;
@@ -50,6 +53,8 @@ for d in bluealsa bluetoothd btvirt; do
     kill -9 "$pid" 2>/dev/null || true
   fi
 done
+
+[ "$STOP" = 0 ] || { echo "guest-bt: stopped"; exit 0; }
 
 # D-Bus system bus.
 mkdir -p /run/dbus
@@ -112,6 +117,4 @@ BOARD_ADDR=$BOARD
 PHONE_ADDR=$PHONE_ADDR
 PHONE_HCI=1
 EOT
-}
-main "$@"
-exit $?
+}; main "$@"; exit $?

@@ -39,6 +39,7 @@ for suite in "$@"; do
     *) echo "guest-suite: unknown suite $suite" >&2; false ;;
   esac
   rc=$?
+  bash scripts/lab/guest-bt.sh --stop >/dev/null 2>&1
   if [ ! -f "$LAB_RESULTS/$suite.json" ]; then
     printf '{"suite": "%s", "ok": false, "checks": [{"check": "suite ran", "ok": false, "detail": "exit %d, no result"}], "figures": {}, "notes": []}\n' "$suite" "$rc" >"$LAB_RESULTS/$suite.json"
   fi
@@ -46,6 +47,4 @@ for suite in "$@"; do
   echo "=== lab suite $suite: exit $rc"
 done
 exit $failed
-}
-main "$@"
-exit $?
+}; main "$@"; exit $?

@@ -59,6 +59,4 @@ end=$(date +%s.%N)
 [ $rc -eq 124 ] && echo "run.sh: the VM did not finish within ${TIMEOUT}s: killed" >&2
 awk -v rc="$rc" -v s="$start" -v e="$end" 'BEGIN { printf "run.sh: VM exited %d after %.1f s\n", rc, e - s }' >&2
 exit $rc
-}
-main "$@"
-exit $?
+}; main "$@"; exit $?

@@ -64,6 +64,4 @@ if vm.exists():
 print(f"lab: {len(suites) - failed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
-}
-main "$@"
-exit $?
+}; main "$@"; exit $?

@@ -2,7 +2,7 @@
 
     /usr/bin/python3 tests/lab/alsa.py
 
-1. snd-aloop: `ama-engine run` (scripts/lab/engine-alsa.toml) captures hw:Loopback,1,0 while a
+1. snd-aloop: `ama-engine run` (scripts/lab/engine-alsa.toml) captures hw:Loopback,1,0 while
    spoken "Alexa, what time is it?" is played into hw:Loopback,0,0; the wake word opens a stream that
    reaches `ama-engine phone` over TCP (WAKEWORD initiator, start index 8000, whole Opus
    frames, decodable). Meanwhile the engine is stopped with SIGSTOP for 200 ms (twice the
@@ -77,15 +77,15 @@ def periods(engine: labkit.Engine) -> int:
     except OSError:
         return -1
     m = re.search(r"hw_ptr\s*:\s*(\d+)", st)
-    return int(m[1]) // 160 if m else -1
+    return int(m[1]) // 480 if m else -1
 
 
 def speech_file() -> Path:
-    """The demo clip ("Alexa, what time is it?"), 16 kHz mono, 1 s of silence before and
+    """The demo clip ("Alexa, what time is it?"), 48 kHz mono, 1 s of silence before and
     2 s after."""
     src = REPO / "data" / "demo-48k.wav"
-    out = LAB_RUN / "speech-16k.wav"
-    subprocess.run(["sox", str(src), "-r", "16000", "-c", "1", "-b", "16", str(out),
+    out = LAB_RUN / "speech-48k.wav"
+    subprocess.run(["sox", str(src), "-r", "48000", "-c", "1", "-b", "16", str(out),
                     "pad", "1", "2"], check=True, timeout=120)
     return out
 

@@ -15,6 +15,11 @@ NoInputNoOutput, bonding: Secure Simple Pairing just works), an A2DP source play
    opens and starts the stream and plays a few seconds: BlueZ's MediaTransport1 goes active,
    the engine reports StreamingStarted for the phone's uniqueDeviceId (and StreamingEnded when
    the phone suspends), its context and registry list the phone.
+4. re-pair, closed: the phone forgets the board (a fresh key store) and bonds again with the
+   window closed (the board is connectable now: the bonded phone is on its accept list):
+   refused.
+5. re-pair, open: inside a new window the same phone bonds again and its audio flows, under
+   the same uniqueDeviceId (the reference client's "no audio after re-pair").
 """
 
 from __future__ import annotations
@@ -114,7 +119,7 @@ async def attempt(res: Result, env: dict, label: str, expect_open: bool,
             await asyncio.gather(asyncio.wait_for(conn.disconnect(), 20),
                                  return_exceptions=True)
             return
-        res.figure("pairing_s", pairing_s)
+        res.figure("pairing_s" if label == "open" else f"{label}_pairing_s", pairing_s)
         res.check(f"{label}: bonded (SSP just works, link key)", bond_error is None,
                   bond_error or f"{pairing_s} s")
         if bond_error is None:
@@ -192,7 +197,8 @@ async def _a2dp(res: Result, label: str, conn, ctl: labkit.Control, expect_open:
         await asyncio.gather(asyncio.wait_for(stream.close(), 20), return_exceptions=True)
 
 
-def board_view(res: Result, env: dict, ctl: labkit.Control, label: str, expect_paired: bool):
+def board_view(res: Result, env: dict, ctl: labkit.Control, label: str,
+               expect_paired: bool) -> str | None:
     dev = labkit.bluez_device("hci0", env["PHONE_ADDR"])
     paired = bool(dev and dev.get("Paired"))
     devices = labkit.context_devices(ctl.request("context"))
@@ -217,6 +223,7 @@ def board_view(res: Result, env: dict, ctl: labkit.Control, label: str, expect_p
                   f"Paired={paired} context={json.dumps(devices)} "
                   f"registry={row['line'] if row else None!r}")
         res.check(f"{label}: no AVS event names the phone", not names, ",".join(names))
+    return row["uniqueDeviceId"] if row else None
 
 
 def settings() -> str:
@@ -258,7 +265,32 @@ def main() -> int:
             ADAPTER, "org.bluez.Adapter1", "Discoverable"))
         res.note(f"hci0 in the window: {settings()}")
         asyncio.run(asyncio.wait_for(attempt(res, env, "open", True, ctl), 300))
-        board_view(res, env, ctl, "open", True)
+        first_id = board_view(res, env, ctl, "open", True)
+
+        # The phone forgets the board (a fresh key store) and pairs again: refused outside the
+        # window (the board is connectable now: a bonded device is on its accept list), then
+        # accepted inside it, with audio, under the same uniqueDeviceId (the reference
+        # client's "no audio after re-pair").
+        ctl.directive("ExitDiscoverableMode")
+        labkit.wait_until("not Pairable", 60, lambda: not labkit.bluez_prop(
+            ADAPTER, "org.bluez.Adapter1", "Pairable"))
+        res.note(f"hci0 with a bonded phone, window closed: {settings()}")
+        asyncio.run(asyncio.wait_for(attempt(res, env, "repair-closed", False, ctl), 300))
+        dev = labkit.bluez_device("hci0", env["PHONE_ADDR"])
+        res.note(f"repair-closed: BlueZ keeps Paired={bool(dev and dev.get('Paired'))}")
+        ctl.directive("EnterDiscoverableMode", {"durationInSeconds": 600})
+        labkit.wait_until("Pairable", 60, lambda: labkit.bluez_prop(
+            ADAPTER, "org.bluez.Adapter1", "Pairable"))
+        mark = len(ctl.events())
+        asyncio.run(asyncio.wait_for(attempt(res, env, "repair-open", True, ctl), 300))
+        again_id = board_view(res, env, ctl, "repair-open", True)
+        res.check("re-pair: the same uniqueDeviceId", bool(first_id) and first_id == again_id,
+                  f"{first_id} -> {again_id}")
+        started = [e for e in ctl.events()[mark:]
+                   if e.get("header", {}).get("name") == "StreamingStarted"]
+        res.check("re-pair: StreamingStarted names that id",
+                  bool(started) and first_id in json.dumps(started[0].get("payload")),
+                  json.dumps([e.get("payload") for e in started]))
         res.check("engine still running", engine.alive())
         for q in ph.QUIRKS:
             res.note("phone: " + q)
