@@ -44,7 +44,7 @@ for s in suites:
     failed += not ok
     f = r.get("figures", {})
     keys = ["pairing_s", "att_mtu", "ble_request_round_trip_ms", "largest_notification",
-            "voice_frames", "plays_until_wake", "alsa_xruns", "removal_exit_s", "suite_s"]
+            "voice_frames", "wake_start_index", "plays_until_wake", "alsa_xruns", "removal_exit_s", "suite_s"]
     figs = ", ".join(f"{k}={f[k]}" for k in keys if k in f)
     n_ok = sum(c["ok"] for c in r.get("checks", []))
     rows.append((s, "pass" if ok else "FAIL", f"{n_ok}/{len(r.get('checks', []))}", figs))
