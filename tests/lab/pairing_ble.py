@@ -239,7 +239,7 @@ def main() -> int:
         res.figure("control_events", ",".join(ctl.event_names()) or "-")
         for line in labkit.agent_lines(bt_mark)[-12:]:
             res.note("bluetoothd: " + line.split("]: ", 1)[-1])
-    except Exception as e:  # noqa: BLE001
+    except (Exception, asyncio.CancelledError) as e:  # noqa: BLE001
         res.check("suite ran to the end", False, f"{type(e).__name__}: {e}")
     finally:
         if ctl:

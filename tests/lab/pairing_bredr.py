@@ -96,7 +96,7 @@ async def attempt(res: Result, env: dict, label: str, expect_open: bool,
         try:
             conn = await dev.connect(f"{board}/P", transport=PhysicalTransport.BR_EDR,
                                      timeout=60)
-        except Exception as e:  # noqa: BLE001
+        except (Exception, asyncio.CancelledError) as e:  # noqa: BLE001
             res.figure(f"{label}_connect", f"refused: {e}")
             res.check(f"{label}: no bond, no A2DP (the board does not accept the connection)",
                       not expect_open, f"{type(e).__name__}: {e}")
@@ -107,7 +107,8 @@ async def attempt(res: Result, env: dict, label: str, expect_open: bool,
             await asyncio.wait_for(conn.authenticate(), 90)
             await asyncio.wait_for(conn.encrypt(), 60)
             bond_error = None
-        except Exception as e:  # noqa: BLE001
+        # A refused pairing can end in the link dropping, which Bumble reports by cancelling.
+        except (Exception, asyncio.CancelledError) as e:  # noqa: BLE001
             bond_error = f"{type(e).__name__}: {e}"
         pairing_s = round(time.monotonic() - t, 1)
         if not expect_open:
@@ -295,7 +296,7 @@ def main() -> int:
         for q in ph.QUIRKS:
             res.note("phone: " + q)
         res.figure("control_events", ",".join(ctl.event_names()) or "-")
-    except Exception as e:  # noqa: BLE001
+    except (Exception, asyncio.CancelledError) as e:  # noqa: BLE001
         res.check("suite ran to the end", False, f"{type(e).__name__}: {e}")
     finally:
         for line in labkit.agent_lines(bt_mark)[-14:]:
