@@ -85,7 +85,16 @@ for attempt in 1 2 3; do
 done
 echo "guest-bt: btvirt: hci0 hci1"
 
-/usr/libexec/bluetooth/bluetoothd -n -d >"$LAB_OUT/bluetoothd.log" 2>&1 &
+# The board's bluetoothd configuration (Debian's main.conf sets nothing): with the default
+# JustWorksRepairing = never, bluetoothd itself refuses a phone that lost its keys and pairs
+# again (just works over an existing bond) without asking the agent, even inside the pairing
+# window: the reference client's "no audio after re-pair". `confirm` hands that decision to
+# the engine's agent, which grants it only inside the window.
+cat >"$LAB_RUN/main.conf" <<'EOT'
+[General]
+JustWorksRepairing = confirm
+EOT
+/usr/libexec/bluetooth/bluetoothd -n -d -f "$LAB_RUN/main.conf" >"$LAB_OUT/bluetoothd.log" 2>&1 &
 echo $! >"$LAB_RUN/bluetoothd.pid"
 wait_for 30 "bluetoothd on the bus" dbus-send --system --print-reply --dest=org.bluez / \
   org.freedesktop.DBus.ObjectManager.GetManagedObjects

@@ -43,6 +43,7 @@ from bumble.a2dp import (  # noqa: E402
 from bumble.core import PhysicalTransport  # noqa: E402
 
 ph.tolerate_mislabelled_avdtp_responses()
+ph.assume_board_io_capability()
 
 CONFIG = REPO / "scripts" / "lab" / "engine.toml"
 CONTROL = LAB_RUN / "control.sock"

@@ -235,3 +235,26 @@ def tolerate_mislabelled_avdtp_responses() -> None:
 
     avdtp.Protocol.on_message = on_message
     avdtp.Protocol._lab_patched = True
+
+
+def assume_board_io_capability() -> None:
+    """When the phone forgot its keys and bonds again, Bumble (0.0.236, on btvirt) meets the
+    User Confirmation Request with no IO Capability Response recorded on the connection object
+    it finds, and its handler raises ("Unknown pairing_peer_io_capability"), which drops the
+    link. The board's IO capability is known (the engine's agent is NoInputNoOutput): start
+    every connection with it; a real IO Capability Response still overwrites it."""
+    from bumble import device as bdev
+    from bumble import hci
+    if getattr(bdev.Connection, "_lab_patched", False):
+        return
+    original = bdev.Connection.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if getattr(self, "pairing_peer_io_capability", None) is None:
+            self.pairing_peer_io_capability = hci.IoCapability.NO_INPUT_NO_OUTPUT
+            self.pairing_peer_authentication_requirements = (
+                hci.AuthenticationRequirements.MITM_NOT_REQUIRED_GENERAL_BONDING)
+
+    bdev.Connection.__init__ = init
+    bdev.Connection._lab_patched = True
