@@ -289,6 +289,7 @@ impl AgentCore {
                 self.devices.insert(
                     mac,
                     Dev {
+                        announced: full && info.connected && info.paired,
                         info,
                         stream: StreamTracker::default(),
                         stream_profile: None,

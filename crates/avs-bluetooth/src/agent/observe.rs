@@ -152,6 +152,7 @@ impl AgentCore {
         if let Some(t) = self.find_pending(&mac, |k| matches!(k, PendingKind::Connect(_))) {
             if let Some(p) = self.pending.remove(&t) {
                 self.succeed(p, out);
+                self.set_announced(&mac, true);
             }
         } else if !prev {
             self.touch(&id);
@@ -160,9 +161,16 @@ impl AgentCore {
                 requester: Requester::Device,
             });
             self.emit(ev, out);
+            self.set_announced(&mac, true);
         }
         if !prev {
             self.apply_connection_rule(&mac, out);
+        }
+    }
+
+    fn set_announced(&mut self, mac: &str, on: bool) {
+        if let Some(d) = self.devices.get_mut(mac) {
+            d.announced = on;
         }
     }
 
@@ -213,12 +221,15 @@ impl AgentCore {
         };
         d.stream.on_disconnect();
         let prev = std::mem::replace(&mut d.info.connected, false);
+        // A device AVS never heard connect (one that connected before it paired, or never
+        // paired) gets no DEVICE disconnect event either.
+        let announced = std::mem::replace(&mut d.announced, false);
         let id = self.id_of_mac(&mac);
         if let Some(t) = self.find_pending(&mac, |k| matches!(k, PendingKind::Disconnect(_))) {
             if let Some(p) = self.pending.remove(&t) {
                 self.succeed(p, out);
             }
-        } else if prev {
+        } else if prev && announced {
             let ev = EventV2::DisconnectDevicesSucceeded(RequesterDevices {
                 devices: vec![self.dn(&id)],
                 requester: Requester::Device,

@@ -96,6 +96,9 @@ pub(super) struct Dev {
     pub info: DeviceInfo,
     pub stream: StreamTracker,
     pub stream_profile: Option<ProfileKind>,
+    /// AVS was told this device is connected (a ConnectByDeviceIds event, or connected and
+    /// paired when the agent started): only then is its disconnect reported.
+    pub announced: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -299,3 +299,29 @@ fn disconnect_by_cloud_waits_for_confirmation() {
         vec!["ConnectByDeviceIdsFailed"]
     );
 }
+
+#[test]
+fn a_device_never_announced_connected_gets_no_disconnect_event() {
+    // Found on real bluetoothd (the lab): a phone appears already connected (it connects to
+    // pair), so no connect event is sent; its disconnect must not be reported either.
+    let mut h = v2(vec![]);
+    let a = h.ev(BackendEvent::DeviceUpdated(info(NEW, "Phone", false, true)));
+    assert!(!names(&a).contains(&"ConnectByDeviceIdsSucceeded".to_owned()));
+    assert!(names(&h.connected(NEW, false)).is_empty(), "never paired");
+    h.ev(BackendEvent::DeviceUpdated(info(NEW, "Phone", false, true)));
+    h.ev(BackendEvent::Paired {
+        mac: NEW.into(),
+        paired: true,
+    });
+    let a = h.connected(NEW, false);
+    assert!(
+        !names(&a).contains(&"DisconnectDevicesSucceeded".to_owned()),
+        "connected before it paired: {:?}",
+        names(&a)
+    );
+    // Announced once it connects as a paired device: then its disconnect is reported.
+    let a = h.connected(NEW, true);
+    assert_eq!(names(&a), ["ConnectByDeviceIdsSucceeded"]);
+    let a = h.connected(NEW, false);
+    assert_eq!(names(&a), ["DisconnectDevicesSucceeded"]);
+}
