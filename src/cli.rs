@@ -52,8 +52,6 @@ enum Commands {
         #[arg(long)]
         pcm: bool,
     },
-    /// Play the phone's side of AMA against a running engine (TCP or Unix link).
-    Phone(crate::ama::phone::cli::PhoneArgs),
     /// Capture from ALSA until SIGINT/SIGTERM (or [audio] max_seconds).
     Run {
         #[arg(long)]
@@ -70,10 +68,15 @@ enum Commands {
     Bluetooth(crate::bluetooth::commands::BluetoothArgs),
 }
 
-/// Loads `path`, or the built-in default when absent.
+/// Loads `path`, or the built-in default when absent. With a file and `[wakeword] enabled`,
+/// the model and runtime must load (a config error naming the key and path otherwise).
 fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
     match path {
-        Some(p) => Config::load(p),
+        Some(p) => {
+            let cfg = Config::load(p)?;
+            crate::config::paths::check_wakeword_of(&cfg, p)?;
+            Ok(cfg)
+        }
         None => Ok(Config::default()),
     }
 }
@@ -82,7 +85,13 @@ fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
 /// it does not.
 fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
     let cfg = load(path)?;
-    if let Err(e) = crate::audio::alsa::probe(&cfg.audio) {
+    check_device(path, &cfg)?;
+    Ok(cfg)
+}
+
+/// Checks that the config's ALSA capture device opens.
+fn check_device(path: Option<&Path>, cfg: &Config) -> Result<(), ConfigError> {
+    if let Err(e) = rt_core::audio::alsa::probe(&cfg.audio.capture_options()) {
         let file = path.map_or_else(|| PathBuf::from("<built-in default>"), Path::to_path_buf);
         let line = path
             .and_then(|p| std::fs::read_to_string(p).ok())
@@ -95,7 +104,7 @@ fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
             accepted: "a capture PCM that exists (see `arecord -L`)".into(),
         });
     }
-    Ok(cfg)
+    Ok(())
 }
 
 /// The wake-word detector the config asks for; without one (disabled, or the model or
@@ -104,7 +113,7 @@ fn detector(cfg: &Config) -> Option<Box<dyn dsp::wakeword::WakeWordDetector>> {
     if !cfg.wakeword.enabled {
         return None;
     }
-    match crate::wakeword::build_detector(&cfg.wakeword) {
+    match rt_core::wakeword::build_detector(&cfg.wakeword.options()) {
         Ok(d) => Some(d),
         Err(e) => {
             tracing::warn!("wake word off: {e} (run scripts/setup.sh to install the model)");
@@ -119,11 +128,13 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // journald and log files get plain text; colours only on a terminal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    crate::output::errln!("error: {e}");
     ExitCode::from(2)
 }
 
@@ -132,16 +143,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     match cli.command {
-        Commands::Phone(args) => crate::ama::phone::cli::main(args),
         Commands::CheckConfig { file, no_device } => {
             let res = if no_device {
-                Config::load(&file)
+                load(Some(&file))
             } else {
                 load_with_device(Some(&file))
             };
             match res {
                 Ok(cfg) => {
-                    print!("{}", cfg.to_toml());
+                    crate::output::result_or_stderr(&cfg.to_toml());
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e),
@@ -161,34 +171,38 @@ pub fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            let args = crate::simulate::SimulateArgs {
-                config,
-                input,
-                out: out.clone(),
-                gate,
-                realtime,
-                taps: tap_at,
-                holds: hold,
-                pcm,
-            };
+            let mut args = crate::simulate::SimulateArgs::new(config, input, &out)
+                .gate(gate)
+                .realtime(realtime)
+                .pcm(pcm);
+            args.taps = tap_at;
+            args.holds = hold;
             let det = detector(&args.config);
             match crate::simulate::simulate(&args, det) {
                 Ok(report) => {
-                    print!("{}", crate::simulate::summary(&report, &out));
+                    crate::output::result_or_stderr(&crate::simulate::summary(&report, &out));
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(format!("{e:#}")),
             }
         }
-        Commands::Run { config, out } => {
-            let config = match load_with_device(config.as_deref()) {
+        Commands::Run { config: path, out } => {
+            let config = match load(path.as_deref()) {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
+            // One engine per state, before anything else (crate::instance_lock).
+            let _lock = match crate::instance_lock::acquire_for(&config, config.bluetooth.enabled) {
+                Ok(l) => l,
+                Err(e) => return fail(e),
+            };
+            if let Err(e) = check_device(path.as_deref(), &config) {
+                return fail(e);
+            }
             let det = detector(&config);
             match crate::run::run(crate::run::RunArgs { config, out }, det) {
                 Ok(table) => {
-                    print!("{table}");
+                    crate::output::result_or_stderr(&table);
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(format!("{e:#}")),

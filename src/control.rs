@@ -24,23 +24,22 @@
 //! A rejected line changes nothing.
 //!
 //! **Guarantees**: no input line can stop the engine or another client; lines longer than
-//! `max_line_bytes` are rejected and skipped. Not real-time safe.
+//! `max_line_bytes` are rejected and skipped; idle clients cannot lock others out (at
+//! `max_clients` the one idle longest past `idle_evict_ms` makes room). Not real-time safe.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use avs_bluetooth::agent::AgentHandle;
+use avs_bluetooth::model::{InterfaceVersion, ReceivedDirective};
+use engine_base::messages::Command;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::bluetooth::agent::AgentHandle;
-use crate::bluetooth::error::BluetoothError;
-use crate::bluetooth::model::{InterfaceVersion, ReceivedDirective};
 use crate::config::ControlConfig;
-use crate::realtime::messages::Command;
 
 /// The error type of rejected input.
 pub const UNEXPECTED_INFORMATION_RECEIVED: &str = "UNEXPECTED_INFORMATION_RECEIVED";
@@ -53,13 +52,31 @@ struct Counters {
     commands: AtomicU64,
 }
 
+/// A connected client, as the room-making rule sees it.
+struct Slot {
+    /// When it last sent a line (or connected).
+    last: std::time::Instant,
+    /// Notified when it must go to make room.
+    kick: Arc<tokio::sync::Notify>,
+}
+
 struct Shared {
     agent: AgentHandle,
+    slots: std::sync::Mutex<std::collections::HashMap<u64, Slot>>,
+    min_idle: std::time::Duration,
     commands: mpsc::Sender<Command>,
     version: InterfaceVersion,
     max_clients: usize,
     max_line: usize,
     counters: Counters,
+}
+
+/// The control socket could not be set up, or accepting clients failed.
+#[derive(Debug, thiserror::Error)]
+#[error("control socket {path}: {source}")]
+pub struct ControlError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
 }
 
 /// An ExceptionEncountered-style error line.
@@ -89,23 +106,44 @@ pub fn error_line(unparsed: &str, message_id: Option<&str>, kind: &str, message:
     }})
 }
 
-/// Binds the socket (replacing a stale one) with mode 0600.
-pub fn bind(path: &Path) -> Result<UnixListener, BluetoothError> {
-    let err = |source| BluetoothError::Control {
+/// Binds the socket with mode 0600 from its creation (the umask is set around `bind`, so the
+/// socket is never reachable with looser permissions). A socket already at `path` is a stale
+/// one and is replaced: the caller holds the instance lock (`crate::instance_lock`), so no
+/// live engine owns it. Anything else at `path` (a regular file, a directory, a symlink) is
+/// refused, never deleted.
+pub fn bind(path: &Path) -> Result<UnixListener, ControlError> {
+    use std::os::unix::fs::FileTypeExt;
+    let err = |source| ControlError {
         path: path.to_owned(),
         source,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
-    match std::fs::remove_file(path) {
-        Ok(()) => {}
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_socket() => std::fs::remove_file(path).map_err(err)?,
+        Ok(meta) => {
+            let kind = if meta.is_dir() {
+                "a directory"
+            } else if meta.file_type().is_symlink() {
+                "a symlink"
+            } else if meta.is_file() {
+                "a regular file"
+            } else {
+                "not a socket"
+            };
+            return Err(err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{kind} is in the way; refusing to replace anything but a socket"),
+            )));
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(err(e)),
     }
-    let listener = UnixListener::bind(path).map_err(err)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
-    Ok(listener)
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o177));
+    let bound = UnixListener::bind(path);
+    nix::sys::stat::umask(old);
+    bound.map_err(err)
 }
 
 /// Serves clients on `listener` until the agent stops. Each client gets every event sent after
@@ -116,7 +154,7 @@ pub async fn serve(
     agent: AgentHandle,
     commands: mpsc::Sender<Command>,
     version: InterfaceVersion,
-) -> Result<(), BluetoothError> {
+) -> Result<(), ControlError> {
     let shared = Arc::new(Shared {
         agent,
         commands,
@@ -124,44 +162,94 @@ pub async fn serve(
         max_clients: cfg.max_clients as usize,
         max_line: cfg.max_line_bytes as usize,
         counters: Counters::default(),
+        slots: Default::default(),
+        min_idle: std::time::Duration::from_millis(u64::from(cfg.idle_evict_ms)),
     });
+    let mut next_id = 0u64;
     loop {
-        let (stream, _) = listener
-            .accept()
-            .await
-            .map_err(|source| BluetoothError::Control {
-                path: cfg.path.clone(),
-                source,
-            })?;
+        let (stream, _) = listener.accept().await.map_err(|source| ControlError {
+            path: cfg.path.clone(),
+            source,
+        })?;
         let shared = shared.clone();
         // Subscribed at accept: the client sees every event from here on.
         let events = shared.agent.subscribe();
         let local = shared.agent.subscribe_local();
+        next_id += 1;
+        let id = next_id;
+        let kick = admit(&shared, id);
         tokio::spawn(async move {
-            if shared.counters.clients.fetch_add(1, Ordering::Relaxed) >= shared.max_clients {
-                let mut s = stream;
-                let line = error_line("", None, "INTERNAL_ERROR", "too many clients");
-                let _ = s.write_all(format!("{line}\n").as_bytes()).await;
-            } else {
-                client(stream, events, local, &shared).await;
+            shared.counters.clients.fetch_add(1, Ordering::Relaxed);
+            match kick {
+                None => {
+                    let mut s = stream;
+                    let line = error_line("", None, "INTERNAL_ERROR", "too many clients");
+                    let _ = s.write_all(format!("{line}\n").as_bytes()).await;
+                }
+                Some(kick) => {
+                    client(stream, events, local, &shared, id, kick).await;
+                    lock(&shared.slots).remove(&id);
+                }
             }
             shared.counters.clients.fetch_sub(1, Ordering::Relaxed);
         });
     }
 }
 
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Takes a slot for client `id`. At `max_clients`, the client idle longest (no line for at
+/// least `[control] idle_evict_ms`) is told to go and makes room; when none is that idle the
+/// newcomer is refused (None).
+fn admit(shared: &Shared, id: u64) -> Option<Arc<tokio::sync::Notify>> {
+    let mut slots = lock(&shared.slots);
+    if slots.len() >= shared.max_clients {
+        let victim = slots
+            .iter()
+            .filter(|(_, s)| s.last.elapsed() >= shared.min_idle)
+            .min_by_key(|(_, s)| s.last)
+            .map(|(k, _)| *k)?;
+        if let Some(v) = slots.remove(&victim) {
+            v.kick.notify_one();
+        }
+    }
+    let kick = Arc::new(tokio::sync::Notify::new());
+    slots.insert(
+        id,
+        Slot {
+            last: std::time::Instant::now(),
+            kick: kick.clone(),
+        },
+    );
+    Some(kick)
+}
+
 async fn client(
     stream: UnixStream,
-    mut events: broadcast::Receiver<crate::bluetooth::agent::OutEvent>,
-    mut local: broadcast::Receiver<crate::bluetooth::agent::LocalEvent>,
+    mut events: broadcast::Receiver<avs_bluetooth::agent::OutEvent>,
+    mut local: broadcast::Receiver<avs_bluetooth::agent::LocalEvent>,
     shared: &Shared,
+    id: u64,
+    kick: Arc<tokio::sync::Notify>,
 ) {
     let (rd, mut wr) = stream.into_split();
     let (tx, mut rx) = mpsc::channel::<Value>(64);
     let writer = async move {
+        let kicked = kick.notified();
+        tokio::pin!(kicked);
         loop {
             let line = tokio::select! {
                 biased;
+                _ = &mut kicked => {
+                    let line = error_line(
+                        "", None, "INTERNAL_ERROR",
+                        "closed to make room: this client was idle longest and max_clients was reached",
+                    );
+                    let _ = wr.write_all(format!("{line}\n").as_bytes()).await;
+                    break;
+                }
                 r = rx.recv() => match r {
                     Some(v) => v,
                     None => break,
@@ -215,6 +303,9 @@ async fn client(
                 continue;
             }
             shared.counters.lines.fetch_add(1, Ordering::Relaxed);
+            if let Some(s) = lock(&shared.slots).get_mut(&id) {
+                s.last = std::time::Instant::now();
+            }
             if let Some(reply) = handle_line(text, shared).await {
                 if tx.send(reply).await.is_err() {
                     break;

@@ -9,14 +9,14 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::Context;
+use engine_base::messages::{Command, Outbound};
+use rt_core::realtime::LoopOutcome;
 use rtrb::{Consumer, Producer};
 use tokio::sync::mpsc;
 
 use crate::ama::AmaService;
 use crate::bridge::Bridge;
 use crate::config::Config;
-use crate::realtime::messages::{Command, Outbound};
-use crate::realtime::LoopOutcome;
 
 /// After the capture ends, how long the link may take to deliver what is in flight.
 const DRAIN_GRACE: Duration = Duration::from_secs(3);
@@ -60,6 +60,16 @@ impl std::fmt::Debug for RtSide {
 /// what is in flight), the AMA sender stops by itself, or the stop flag is set. A Bluetooth
 /// failure (no BlueZ) is logged and the audio side goes on. Returns the RT loop's outcome.
 pub fn serve(cfg: &Config, rt: RtSide) -> anyhow::Result<LoopOutcome> {
+    serve_with(cfg, rt, || {})
+}
+
+/// [`serve`], with `side_tasks` called inside the async runtime first (to spawn tasks that
+/// live as long as it: the sd_notify watchdog, the metrics exporter).
+pub fn serve_with(
+    cfg: &Config,
+    rt: RtSide,
+    side_tasks: impl FnOnce(),
+) -> anyhow::Result<LoopOutcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("ama-async")
@@ -76,6 +86,7 @@ pub fn serve(cfg: &Config, rt: RtSide) -> anyhow::Result<LoopOutcome> {
     let rt_thread = &join;
     let stop_ref = &stop;
     let served = runtime.block_on(async move {
+        side_tasks();
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(forward_commands(rx, commands));
         let mut ama = outbound.map(|o| (AmaService::new(cfg.clone()), o));

@@ -1,4 +1,4 @@
-//! `ama-engine run`: the pipeline from ALSA until SIGINT/SIGTERM (or `[audio] max_seconds`),
+//! `ama-engine run`: the pipeline from ALSA until SIGINT/SIGTERM/SIGHUP (or `[audio] max_seconds`),
 //! with a live status line on a terminal, and the timing table on exit.
 
 use std::io::IsTerminal;
@@ -9,12 +9,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use dsp::wakeword::WakeWordDetector;
+use rt_core::audio::alsa::AlsaSource;
+use rt_core::realtime::{self, StartOptions};
+use rt_core::telemetry::{Stage, Telemetry};
 
-use crate::audio::alsa::AlsaSource;
-use crate::config::Config;
-use crate::realtime::{self, StartOptions};
+use crate::config::{AmaLink, Config};
 use crate::recorder::Recorder;
-use crate::telemetry::{Stage, Telemetry};
+
+/// The signals that stop `run` cleanly.
+const STOP_SIGNALS: [i32; 3] = [
+    signal_hook::consts::SIGINT,
+    signal_hook::consts::SIGTERM,
+    signal_hook::consts::SIGHUP,
+];
 
 /// Options of `run`.
 #[derive(Debug, Clone)]
@@ -50,14 +57,14 @@ fn spawn_status(tel: Arc<Telemetry>, done: Arc<AtomicBool>) -> std::thread::Join
         while !done.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(200));
             if tty {
-                eprint!("\r{}\x1b[K", status_line(&tel));
+                crate::output::err!("\r{}\x1b[K", status_line(&tel));
             } else if last_log.elapsed() >= Duration::from_secs(5) {
                 tracing::info!("{}", status_line(&tel));
                 last_log = Instant::now();
             }
         }
         if tty {
-            eprintln!();
+            crate::output::errln!();
         }
     })
 }
@@ -65,7 +72,13 @@ fn spawn_status(tel: Arc<Telemetry>, done: Arc<AtomicBool>) -> std::thread::Join
 /// Runs the engine. Returns the timing table text.
 pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow::Result<String> {
     let cfg = &args.config;
-    let source = AlsaSource::open(&cfg.audio)?;
+    // SIGINT, SIGTERM and SIGHUP all make the same clean stop (exit table included); caught
+    // from here on, before the device opens, and handed to the real-time thread's stop flag.
+    let early = Arc::new(AtomicBool::new(false));
+    for sig in STOP_SIGNALS {
+        signal_hook::flag::register(sig, early.clone())?;
+    }
+    let source = AlsaSource::open_with_faults(&cfg.audio.capture_options(), crate::faults::arm())?;
     tracing::info!(device = %cfg.audio.device, negotiated = ?source.negotiated(), "capture open");
     let lookahead =
         dsp::codec::OpusEncoder::new(cfg.opus.codec_bitrate(), cfg.opus.complexity)?.lookahead();
@@ -74,7 +87,7 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
             .ceil() as u64
     });
     let rt = realtime::start(
-        cfg,
+        &cfg.realtime_options(),
         source,
         detector,
         StartOptions {
@@ -86,14 +99,17 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
         },
     )?;
     let stop = rt.stop.clone();
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    for sig in STOP_SIGNALS {
         signal_hook::flag::register(sig, stop.clone())?;
+    }
+    if early.load(Ordering::Relaxed) {
+        stop.store(true, Ordering::Relaxed);
     }
     let done = Arc::new(AtomicBool::new(false));
     let status = spawn_status(rt.telemetry.clone(), done.clone());
     let mut text = String::new();
     // Without an AMA link, what would be sent goes to Ogg Opus files.
-    let (outbound, recorder) = if cfg.ama.link.trim() == "none" {
+    let (outbound, recorder) = if cfg.ama.link == AmaLink::None {
         let recorder = Recorder::new(&args.out, cfg.audio.rate, lookahead)
             .with_context(|| format!("cannot create {}", args.out.display()))?;
         let ring = rt.outbound;
@@ -101,7 +117,8 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     } else {
         (Some(rt.outbound), None)
     };
-    let outcome = crate::link_runtime::serve(
+    let side = crate::side_tasks::SideTasks::new(cfg, rt.telemetry.clone(), status_line);
+    let outcome = crate::link_runtime::serve_with(
         cfg,
         crate::link_runtime::RtSide {
             outbound,
@@ -109,7 +126,10 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
             stop: stop.clone(),
             join: rt.join,
         },
-    )?;
+        || side.spawn(),
+    );
+    crate::notify::stopping();
+    let outcome = outcome?;
     if let Some(rec) = recorder {
         let streams = rec
             .join()

@@ -3,7 +3,14 @@
 //!
 //! **Guarantees**: the real-time side is never blocked: the ring is polled every few ms with
 //! `pop` (wait-free) and commands go back with `try_send` (a full command channel is logged and
-//! counted, never waited on). One phone at a time; a new connection replaces a stale one; a
+//! counted, never waited on). One phone at a time. **Admission**: a new connection gets the version packet and
+//! becomes the phone's link at once only when there is none; otherwise it waits (at most
+//! `MAX_CANDIDATES`, the oldest dropped first) and replaces the current link only once it has
+//! sent a valid frame (a control envelope with a known command). A link that sends no valid
+//! frame within `[ama] handshake_timeout_ms`, or more than `max_garbage_bytes` malformed bytes
+//! without a valid frame between, is closed; bytes that do not make a valid frame do not keep
+//! a link alive (the session's link timeout counts frames). A link declared dead by the
+//! session (keep-alive / link timeout) is closed, and the next connection takes its place. A
 //! dropped link mid-utterance ends the stream cleanly (Command::End) and the next connection is
 //! accepted. Writes that stall longer than the link timeout drop the link. Not real-time safe
 //! (runs on the async side).
@@ -11,25 +18,31 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use ama_proto::envelope;
+use ama_proto::proto::MediaControl;
+use ama_proto::session::{
+    FeatureValue, LinkAction, Outgoing, Output, Session, SessionStats, StateStore,
+};
+use ama_proto::transport::{
+    encode_envelope, encode_voice, DecodeError, Decoder, Frame, VersionPacket,
+};
+use engine_base::messages::{Command, Outbound};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tracing::{info, warn};
 
 use crate::ama::link::{AmaError, Link, Listener};
-use crate::ama::proto::MediaControl;
-use crate::ama::session::{
-    FeatureValue, FileStore, LinkAction, Outgoing, Output, Session, SessionSettings, SessionStats,
-    StateStore,
-};
-use crate::ama::transport::{encode_envelope, encode_voice, Decoder, VersionPacket};
+use crate::ama::store::FileStore;
 use crate::config::Config;
-use crate::realtime::messages::{Command, Outbound};
 
 /// How often the outbound ring is polled and the session's timers run.
 pub const POLL: Duration = Duration::from_millis(4);
 /// A write that takes longer than this drops the link (a phone that stopped reading).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections waiting to prove themselves while a phone is linked; a further one drops the
+/// oldest.
+const MAX_CANDIDATES: usize = 4;
 
 /// The sender, configured; [`AmaService::run`] runs it.
 pub struct AmaService {
@@ -112,13 +125,13 @@ impl AmaService {
         let mut listener = Listener::bind(&self.cfg.ama).await?;
         let what = match &listener {
             Listener::Stream(s) => s.local_addr(),
-            _ => self.cfg.ama.link.clone(),
+            _ => String::from(self.cfg.ama.link.clone()),
         };
         info!("ama: listening on {what}");
         if let Some(tx) = self.bound.take() {
             let _ = tx.send(what);
         }
-        let mut settings = SessionSettings::from_config(&self.cfg);
+        let mut settings = self.cfg.ama.session_settings(self.cfg.opus.bitrate);
         if let Some(addr) = listener.bd_addr() {
             settings.bd_addr = addr;
         }
@@ -136,10 +149,17 @@ impl AmaService {
         let mut features = self.features.take();
         let epoch = Instant::now();
         let mut link: Option<Active> = None;
+        // Later connections wait here until they prove themselves (see `Active::proven`).
+        let mut candidates: Vec<Active> = Vec::new();
+        let guard = Guard {
+            handshake: Duration::from_millis(u64::from(self.cfg.ama.handshake_timeout_ms)),
+            max_garbage: self.cfg.ama.max_garbage_bytes as usize,
+        };
         let mut out = Output::default();
         let mut tick = tokio::time::interval(POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut buf = vec![0u8; 4096];
+        let mut cbuf = vec![0u8; 4096];
         let mut source_ended = false;
         loop {
             out.clear();
@@ -151,11 +171,25 @@ impl AmaService {
                 acc = listener.accept() => match acc {
                     Ok(new) => {
                         let now = epoch.elapsed();
-                        if let Some(old) = link.take() {
-                            warn!("ama: new connection from {}; dropping {}", new.peer, old.link.peer);
-                            session.link_down(now, &mut out);
+                        if link.is_none() {
+                            if let Some(a) = start_link(new, &version, max_payload, now).await {
+                                session.link_up(now, a.link.info);
+                                link = Some(a);
+                            }
+                        } else {
+                            info!(
+                                "ama: new connection from {} waits to prove itself (link to {} kept)",
+                                new.peer,
+                                link.as_ref().map_or("", |a| a.link.peer.as_str())
+                            );
+                            if candidates.len() >= MAX_CANDIDATES {
+                                // The oldest had the most time to prove itself.
+                                let mut old = candidates.remove(0);
+                                warn!("ama: connection from {} dropped: too many unproven connections", old.link.peer);
+                                let _ = old.link.writer.shutdown().await;
+                            }
+                            candidates.extend(start_link(new, &version, max_payload, now).await);
                         }
-                        link = start_link(new, &version, max_payload, &mut session, now).await;
                     }
                     Err(e) => {
                         warn!("ama: {e}");
@@ -164,30 +198,54 @@ impl AmaService {
                 },
                 n = read_link(&mut link, &mut buf) => {
                     let now = epoch.elapsed();
+                    let mut close = None;
                     match n {
                         Ok(n) if n > 0 => {
                             if let Some(a) = link.as_mut() {
-                                session.on_bytes(now);
-                                a.decoder.push(&buf[..n]);
-                                while let Some(r) = a.decoder.next_frame() {
-                                    match r {
-                                        Ok(f) => session.on_frame(now, f, &mut out),
-                                        Err(e) => warn!("ama: {} sent malformed bytes: {e}", a.link.peer),
-                                    }
+                                for f in a.receive(&buf[..n]) {
+                                    session.on_frame(now, f, &mut out);
+                                }
+                                if a.garbage > guard.max_garbage {
+                                    close = Some(format!("{} malformed bytes", a.garbage));
                                 }
                             }
                         }
-                        other => {
-                            if let Some(mut a) = link.take() {
-                                if let Some(e) = a.decoder.finish() {
-                                    warn!("ama: {}: {e}", a.link.peer);
-                                }
-                                match other {
-                                    Err(e) => info!("ama: link to {} failed: {e}", a.link.peer),
-                                    _ => info!("ama: {} closed the link", a.link.peer),
-                                }
+                        Err(e) => close = Some(format!("failed: {e}")),
+                        Ok(_) => close = Some("closed by the peer".into()),
+                    }
+                    if let Some(why) = close {
+                        if let Some(mut a) = link.take() {
+                            if let Some(e) = a.decoder.finish() {
+                                warn!("ama: {}: {e}", a.link.peer);
                             }
-                            session.link_down(now, &mut out);
+                            info!("ama: link to {}: {why}", a.link.peer);
+                            let _ = a.link.writer.shutdown().await;
+                        }
+                        session.link_down(now, &mut out);
+                    }
+                }
+                (i, n) = read_any(&mut candidates, &mut cbuf) => {
+                    let now = epoch.elapsed();
+                    match n {
+                        Ok(n) if n > 0 => {
+                            let c = &mut candidates[i];
+                            let frames = c.receive(&cbuf[..n]);
+                            c.held.extend(frames);
+                            if c.garbage > guard.max_garbage {
+                                warn!(
+                                    "ama: connection from {} closed: {} malformed bytes",
+                                    c.link.peer, c.garbage
+                                );
+                                let mut c = candidates.remove(i);
+                                let _ = c.link.writer.shutdown().await;
+                            } else if c.proven {
+                                let c = candidates.remove(i);
+                                promote(&mut link, c, &mut session, now, &mut out).await;
+                            }
+                        }
+                        _ => {
+                            let c = candidates.remove(i);
+                            info!("ama: connection from {} ended before proving itself", c.link.peer);
                         }
                     }
                 }
@@ -203,6 +261,18 @@ impl AmaService {
                         session.on_outbound(now, msg, &mut out);
                     }
                     session.tick(now, &mut out);
+                    if link.as_ref().is_some_and(|a| guard.expired(a, now)) {
+                        if let Some(a) = link.as_ref() {
+                            warn!("ama: link to {} sent no valid frame in time; closing", a.link.peer);
+                        }
+                        drop_link(&mut link).await;
+                        session.link_down(now, &mut out);
+                    }
+                    for mut c in extract(&mut candidates, |c| guard.expired(c, now)) {
+                        warn!("ama: connection from {} sent no valid frame in time; refused", c.link.peer);
+                        let _ = c.link.writer.shutdown().await;
+                    }
+                    crate::metrics::link::heartbeat(&session);
                 }
             }
             let now = epoch.elapsed();
@@ -218,6 +288,9 @@ impl AmaService {
                 info!("ama: capture ended; closing");
                 break;
             }
+        }
+        for mut c in candidates.drain(..) {
+            let _ = c.link.writer.shutdown().await;
         }
         if let Some(mut a) = link.take() {
             let _ = a.link.writer.shutdown().await;
@@ -297,16 +370,138 @@ fn forward_commands(out: &Output, commands: &mpsc::Sender<Command>) {
     }
 }
 
+/// The link-admission rule (`[ama] handshake_timeout_ms`, `max_garbage_bytes`).
+struct Guard {
+    handshake: Duration,
+    max_garbage: usize,
+}
+
+impl Guard {
+    /// A link that has not proved itself within the handshake timeout.
+    fn expired(&self, a: &Active, now: Duration) -> bool {
+        !a.proven && now.saturating_sub(a.since) >= self.handshake
+    }
+}
+
 struct Active {
     link: Link,
     decoder: Decoder,
+    /// When the version packet was sent.
+    since: Duration,
+    /// It has sent a valid control frame: a `ControlEnvelope` with a known command.
+    proven: bool,
+    /// Malformed bytes since the last valid frame.
+    garbage: usize,
+    /// A candidate's frames, handed to the session when it is promoted.
+    held: Vec<Frame>,
+}
+
+impl Active {
+    /// Decodes `bytes`; counts malformed input, marks the link proven on a valid frame.
+    fn receive(&mut self, bytes: &[u8]) -> Vec<Frame> {
+        self.decoder.push(bytes);
+        let mut frames = Vec::new();
+        while let Some(r) = self.decoder.next_frame() {
+            match r {
+                Ok(f) => {
+                    let valid = match &f {
+                        Frame::Control(body) => envelope::decode(body).is_ok_and(|env| {
+                            env.command != 0 && envelope::command_of(&env).is_ok()
+                        }),
+                        Frame::Voice(_) => self.proven,
+                    };
+                    if valid {
+                        self.proven = true;
+                        self.garbage = 0;
+                    } else {
+                        self.garbage += f.payload().len() + 2;
+                    }
+                    frames.push(f);
+                }
+                Err(e) => {
+                    self.garbage += match e {
+                        DecodeError::BadHeader { skipped, .. }
+                        | DecodeError::Oversize { skipped, .. } => skipped.max(1),
+                        DecodeError::UnknownStream { len, .. } => len + 2,
+                        _ => 1,
+                    };
+                    warn!("ama: {} sent malformed bytes: {e}", self.link.peer);
+                }
+            }
+        }
+        frames
+    }
+}
+
+/// Closes the link in `slot`, if any.
+async fn drop_link(slot: &mut Option<Active>) {
+    if let Some(mut a) = slot.take() {
+        let _ = a.link.writer.shutdown().await;
+    }
+}
+
+/// Removes and returns the elements for which `f` holds.
+fn extract(v: &mut Vec<Active>, f: impl Fn(&Active) -> bool) -> Vec<Active> {
+    let mut taken = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        if f(&v[i]) {
+            taken.push(v.remove(i));
+        } else {
+            i += 1;
+        }
+    }
+    taken
+}
+
+/// Reads from whichever candidate has bytes first: (its index, the read's result).
+/// Cancel-safe (a read that did not complete consumed nothing).
+async fn read_any(cands: &mut [Active], buf: &mut [u8]) -> (usize, std::io::Result<usize>) {
+    if cands.is_empty() {
+        return std::future::pending().await;
+    }
+    std::future::poll_fn(|cx| {
+        for (i, c) in cands.iter_mut().enumerate() {
+            let mut rb = tokio::io::ReadBuf::new(buf);
+            match std::pin::Pin::new(&mut c.link.reader).poll_read(cx, &mut rb) {
+                std::task::Poll::Ready(r) => {
+                    return std::task::Poll::Ready((i, r.map(|()| rb.filled().len())))
+                }
+                std::task::Poll::Pending => {}
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+/// The proven candidate becomes the phone's link; the old link is closed.
+async fn promote(
+    link: &mut Option<Active>,
+    mut c: Active,
+    session: &mut Session,
+    now: Duration,
+    out: &mut Output,
+) {
+    if let Some(mut old) = link.take() {
+        warn!(
+            "ama: {} proved itself; it replaces {}",
+            c.link.peer, old.link.peer
+        );
+        let _ = old.link.writer.shutdown().await;
+        session.link_down(now, out);
+    }
+    session.link_up(now, c.link.info);
+    for f in c.held.drain(..) {
+        session.on_frame(now, f, out);
+    }
+    *link = Some(c);
 }
 
 async fn start_link(
     mut link: Link,
     version: &VersionPacket,
     max_payload: usize,
-    session: &mut Session,
     now: Duration,
 ) -> Option<Active> {
     info!("ama: phone connected: {} ({:?})", link.peer, link.info);
@@ -316,10 +511,13 @@ async fn start_link(
         return None;
     }
     let _ = link.writer.flush().await;
-    session.link_up(now, link.info);
     Some(Active {
         link,
         decoder: Decoder::new(max_payload),
+        since: now,
+        proven: false,
+        garbage: 0,
+        held: Vec::new(),
     })
 }
 

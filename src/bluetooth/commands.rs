@@ -1,14 +1,14 @@
 //! The `capabilities`, `devices` and `bluetooth` subcommands (their arguments and logic; cli.rs
 //! only dispatches).
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use avs_bluetooth::model::capability_assertion;
 use clap::Args;
 
 use crate::config::Config;
-
-use super::model::capability_assertion;
 
 /// Arguments shared by the Bluetooth subcommands.
 #[derive(Debug, Clone, Args)]
@@ -23,7 +23,7 @@ impl BluetoothArgs {
         match &self.config {
             None => Ok(Config::default()),
             Some(f) => Config::load(f).map_err(|e| {
-                eprintln!("error: {e}");
+                crate::output::errln!("error: {e}");
                 ExitCode::from(2)
             }),
         }
@@ -36,14 +36,17 @@ pub fn capabilities(args: &BluetoothArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let v = capability_assertion(cfg.bluetooth.version(), &cfg.bluetooth.profile_kinds());
+    let v = capability_assertion(cfg.bluetooth.interface_version, &cfg.bluetooth.profiles);
     match serde_json::to_string_pretty(&v) {
-        Ok(s) => {
-            println!("{s}");
-            ExitCode::SUCCESS
-        }
+        Ok(s) => match crate::output::outln!("{s}") {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                crate::output::errln!("error: cannot write to stdout: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::output::errln!("error: {e}");
             ExitCode::FAILURE
         }
     }
@@ -56,6 +59,8 @@ fn init_logging() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // journald and log files get plain text; colours only on a terminal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
@@ -65,7 +70,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
+            crate::output::errln!("error: cannot start the async runtime: {e}");
             ExitCode::FAILURE
         })
 }
@@ -79,9 +84,18 @@ async fn shutdown_signal() {
             Err(_) => std::future::pending::<()>().await,
         }
     };
+    let hup = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term => {}
+        _ = hup => {}
     }
 }
 
@@ -91,6 +105,13 @@ pub fn bluetooth(args: &BluetoothArgs) -> ExitCode {
     let cfg = match args.load() {
         Ok(c) => std::sync::Arc::new(c),
         Err(code) => return code,
+    };
+    let _lock = match crate::instance_lock::acquire_for(&cfg, true) {
+        Ok(l) => l,
+        Err(e) => {
+            crate::output::errln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     init_logging();
     let rt = match runtime() {
@@ -110,11 +131,11 @@ pub fn bluetooth(args: &BluetoothArgs) -> ExitCode {
             _ = shutdown_signal() => Ok(()),
         }
     });
-    let _ = std::fs::remove_file(&socket);
+    remove_socket(&socket);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::output::errln!("error: {e}");
             ExitCode::FAILURE
         }
     }
@@ -123,9 +144,9 @@ pub fn bluetooth(args: &BluetoothArgs) -> ExitCode {
 /// `ama-engine devices`: the registry (ids, MACs, categories, most recent first) and BlueZ's
 /// view of each device (paired, connected, profiles, streaming).
 pub fn devices(args: &BluetoothArgs) -> ExitCode {
-    use super::bluez::BluezBackend;
-    use super::model::InterfaceVersion;
-    use super::registry::Registry;
+    use avs_bluetooth::model::InterfaceVersion;
+    use avs_bluetooth::registry::Registry;
+    use avs_bluez::BluezBackend;
 
     let cfg = match args.load() {
         Ok(c) => c,
@@ -134,7 +155,7 @@ pub fn devices(args: &BluetoothArgs) -> ExitCode {
     let registry = match Registry::open(&cfg.bluetooth.registry_path()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("warning: {e}");
+            crate::output::errln!("warning: {e}");
             Registry::in_memory()
         }
     };
@@ -143,20 +164,24 @@ pub fn devices(args: &BluetoothArgs) -> ExitCode {
         Err(code) => return code,
     };
     let view = rt.block_on(async {
-        match BluezBackend::connect(&cfg.bluetooth).await {
+        match BluezBackend::connect(&cfg.bluetooth.adapter).await {
             Ok((b, _events)) => Some(b.view()),
             Err(e) => {
-                eprintln!("warning: BlueZ not available ({e}); showing the registry only");
+                crate::output::errln!(
+                    "warning: BlueZ not available ({e}); showing the registry only"
+                );
                 None
             }
         }
     });
-    println!(
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "{:<36}  {:<17}  {:<14}  {:<6}  {:<9}  {:<9}  {:<28}  name",
         "uniqueDeviceId", "mac", "category", "paired", "connected", "streaming", "profiles"
     );
     let mut shown = std::collections::HashSet::new();
-    let row = |id: &str, mac: &str, category: &str| {
+    let mut row = |id: &str, mac: &str, category: &str| {
         let dev = view.as_ref().and_then(|v| v.devices.get(mac));
         let streaming = view
             .as_ref()
@@ -177,7 +202,8 @@ pub fn devices(args: &BluetoothArgs) -> ExitCode {
                     .join(",")
             })
             .unwrap_or_default();
-        println!(
+        let _ = writeln!(
+            text,
             "{:<36}  {:<17}  {:<14}  {:<6}  {:<9}  {:<9}  {:<28}  {}",
             id,
             mac,
@@ -198,5 +224,19 @@ pub fn devices(args: &BluetoothArgs) -> ExitCode {
             row("-", mac, "-");
         }
     }
-    ExitCode::SUCCESS
+    match crate::output::out!("{text}") {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            crate::output::errln!("error: cannot write to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Removes our control socket at exit: only a socket, never another kind of file.
+pub fn remove_socket(path: &std::path::Path) {
+    use std::os::unix::fs::FileTypeExt;
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+        let _ = std::fs::remove_file(path);
+    }
 }

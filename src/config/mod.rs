@@ -10,14 +10,18 @@ mod audio;
 mod bluetooth;
 mod control;
 pub(crate) mod locate;
+pub mod paths;
+mod shorten;
+mod telemetry;
 mod wakeword;
 
 use std::path::{Path, PathBuf};
 
+use rt_core::options::{PipelineOptions, RealtimeOptions};
 use serde::{Deserialize, Serialize};
 
 pub use ama::{
-    parse_bd_addr, parse_hex as parse_hex_data, AmaConfig, AmaInitiation, AmaLink, AmaProfile,
+    parse_bd_addr, parse_hex, AmaConfig, AmaInitiation, AmaLink, AmaProfile, BdAddr, HexBytes,
 };
 pub use audio::{
     AudioConfig, DenoiseConfig, GateConfig, OpusConfig, RealtimeConfig, StereoMix, WakeWordInput,
@@ -25,6 +29,7 @@ pub use audio::{
 pub use bluetooth::{BluetoothConfig, PairingPolicy};
 pub use control::ControlConfig;
 pub use locate::line_of_key;
+pub use telemetry::TelemetryConfig;
 pub use wakeword::{WakeWordConfig, WakeWordPlacement};
 
 /// The whole configuration.
@@ -40,6 +45,7 @@ pub struct Config {
     pub ama: AmaConfig,
     pub bluetooth: BluetoothConfig,
     pub control: ControlConfig,
+    pub telemetry: TelemetryConfig,
 }
 
 /// A configuration that cannot be used.
@@ -111,32 +117,39 @@ pub fn check_range<T: PartialOrd + std::fmt::Display>(
 }
 
 impl Config {
-    /// Reads, parses and validates `path`. Not real-time safe.
+    /// Reads, parses and validates `path`; relative paths set in it are made relative to its
+    /// directory (`paths::check_wakeword_of` then checks an enabled wake word's files).
+    /// Not real-time safe.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             file: path.to_owned(),
             source,
         })?;
-        Self::parse(&text, path)
+        let mut cfg = Self::parse(&text, path)?;
+        paths::resolve(&mut cfg, &text, &paths::base_of(path));
+        Ok(cfg)
     }
 
     /// Parses and validates `text`, naming `path` in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: path.to_owned(),
-            line: e
-                .span()
-                .map(|s| locate::line_of_offset(text, s.start))
-                .unwrap_or(1),
-            key: e.span().and_then(|s| locate::key_at_offset(text, s.start)),
-            message: e.message().trim().to_owned(),
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let key = e.span().and_then(|s| locate::key_at_offset(text, s.start));
+            ConfigError::Parse {
+                file: path.to_owned(),
+                line: e
+                    .span()
+                    .map(|s| locate::line_of_offset(text, s.start))
+                    .unwrap_or(1),
+                message: shorten::with_accepted(e.message().trim(), key.as_deref()),
+                key,
+            }
         })?;
         cfg.validate().map_err(|inv| ConfigError::Invalid {
             file: path.to_owned(),
             line: locate::line_of_key(text, &inv.key),
             key: inv.key,
-            message: inv.message,
-            accepted: inv.accepted,
+            message: shorten::shorten(&inv.message),
+            accepted: shorten::shorten(&inv.accepted),
         })?;
         Ok(cfg)
     }
@@ -151,7 +164,26 @@ impl Config {
         self.ama.validate()?;
         self.bluetooth.validate()?;
         self.control.validate()?;
+        self.control.validate_against(&self.bluetooth, &self.ama)?;
+        self.telemetry.validate()?;
         Ok(())
+    }
+
+    /// The real-time side's options (rt-core): pipeline, gate, thread and rings.
+    pub fn realtime_options(&self) -> RealtimeOptions {
+        RealtimeOptions {
+            pipeline: PipelineOptions {
+                denoise: self.denoise.enabled,
+                wakeword_input: self.denoise.wakeword_input,
+                opus_bitrate: self.opus.codec_bitrate(),
+                opus_complexity: self.opus.complexity,
+                gate: self.gate.params(self.realtime.catchup_frames_per_period),
+            },
+            thread: self.realtime.thread_options(),
+            budget_percent: self.realtime.budget_percent,
+            outbound_capacity: self.realtime.outbound_capacity,
+            command_capacity: self.realtime.command_capacity,
+        }
     }
 
     /// The resolved configuration as TOML (what `check-config` prints).

@@ -4,7 +4,7 @@
 
 1. snd-aloop: `ama-engine run` (scripts/lab/engine-alsa.toml) captures hw:Loopback,1,0 while
    spoken "Alexa, what time is it?" is played into hw:Loopback,0,0; the wake word opens a stream that
-   reaches `ama-engine phone` over TCP (WAKEWORD initiator, start index 8000, whole Opus
+   reaches `ama-phone` over TCP (WAKEWORD initiator, start index 8000, whole Opus
    frames, decodable). Meanwhile the engine is stopped with SIGSTOP for 200 ms (twice the
    100 ms buffer): a real kernel overrun, which must be counted and recovered from, the engine
    running on, nothing dropped on its rings.
@@ -103,7 +103,7 @@ def suite_loopback(res: Result) -> None:
             return
         phone_log = open(LAB_OUT / "phone.log", "w")
         phone = subprocess.Popen(
-            [str(labkit.ENGINE), "phone", "tcp://127.0.0.1:47711", "--endpoint-after", "8",
+            [str(labkit.PHONE), "tcp://127.0.0.1:47711", "--endpoint-after", "8",
              "--utterances", "1", "--max-seconds", "150", "--wait", "60", "--out",
              str(phone_dir), "--json"],
             cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=phone_log,

@@ -1,0 +1,77 @@
+//! Idle control clients cannot lock everyone else out: at `max_clients`, the client idle
+//! longest (past `[control] idle_evict_ms`) is told why and closed, and the newcomer served.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::bluetooth_support::Mock;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn line(r: &mut BufReader<UnixStream>) -> String {
+    let mut l = String::new();
+    let _ = r.read_line(&mut l);
+    l
+}
+
+#[test]
+fn the_idlest_client_makes_room_at_max_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = Mock::start();
+    let socket = dir.path().join("control.sock");
+    let cfg = dir.path().join("engine.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[bluetooth]\nstate_dir = \"{}\"\n[control]\npath = \"{}\"\nmax_clients = 2\n\
+             idle_evict_ms = 200\n",
+            dir.path().display(),
+            socket.display()
+        ),
+    )
+    .unwrap();
+    let mut engine = Command::new(env!("CARGO_BIN_EXE_ama-engine"))
+        .args(["bluetooth", "--config"])
+        .arg(&cfg)
+        .env("DBUS_SYSTEM_BUS_ADDRESS", &mock.address)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let a = loop {
+        if let Ok(s) = UnixStream::connect(&socket) {
+            break s;
+        }
+        assert!(start.elapsed() < WAIT, "no control socket");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let b = UnixStream::connect(&socket).unwrap();
+    a.set_read_timeout(Some(WAIT)).unwrap();
+    let mut a = BufReader::new(a);
+
+    // Newcomers until one is served (the two idle ones age past idle_evict_ms meanwhile).
+    let start = Instant::now();
+    let mut served = None;
+    while served.is_none() && start.elapsed() < WAIT {
+        let mut c = UnixStream::connect(&socket).unwrap();
+        c.set_read_timeout(Some(WAIT)).unwrap();
+        c.write_all(b"{\"command\": \"context\"}\n").unwrap();
+        let mut r = BufReader::new(c);
+        let reply = line(&mut r);
+        if reply.contains("\"context\"") {
+            served = Some(r);
+        } else {
+            assert!(reply.contains("too many clients"), "{reply}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let _ = engine.kill();
+    let _ = engine.wait();
+    assert!(served.is_some(), "two idle clients kept a third out");
+    let goodbye = line(&mut a);
+    assert!(goodbye.contains("make room"), "{goodbye}");
+    drop(b);
+}
