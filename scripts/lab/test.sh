@@ -18,7 +18,7 @@ bash scripts/lab/setup.sh
 # The ALSA suite plays the generated demo clip (idempotent).
 bash scripts/gen-test-audio.sh >/dev/null
 if [ -z "${LAB_ENGINE:-}" ]; then
-  CARGO_INCREMENTAL=0 cargo build --release --locked 2>&1 | tail -n 1
+  CARGO_INCREMENTAL=0 cargo build --release --locked -p ama-engine -p ama-phone 2>&1 | tail -n 1
 fi
 
 export LAB_OUT="${LAB_OUT:-$PWD/target/lab}"
