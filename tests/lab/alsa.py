@@ -103,7 +103,7 @@ def suite_loopback(res: Result) -> None:
             return
         phone_log = open(LAB_OUT / "phone.log", "w")
         phone = subprocess.Popen(
-            [str(labkit.ENGINE.with_name("ama-phone")), "tcp://127.0.0.1:47711", "--endpoint-after", "8",
+            [str(labkit.PHONE), "tcp://127.0.0.1:47711", "--endpoint-after", "8",
              "--utterances", "1", "--max-seconds", "150", "--wait", "60", "--out",
              str(phone_dir), "--json"],
             cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=phone_log,

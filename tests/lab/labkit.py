@@ -29,6 +29,8 @@ LAB_OUT = Path(os.environ.get("LAB_OUT", "/tmp/lab"))
 LAB_RUN = Path(os.environ.get("LAB_RUN", "/run/lab"))
 LAB_RESULTS = Path(os.environ.get("LAB_RESULTS", LAB_OUT / "results"))
 ENGINE = Path(os.environ.get("LAB_ENGINE", REPO / "target" / "release" / "ama-engine"))
+# The Alexa app's side of an AMA link over TCP (tools/phone), next to the engine.
+PHONE = ENGINE.parent / "ama-phone"
 
 
 def log(*args) -> None:
