@@ -4,20 +4,23 @@
 //! silent frames so that lazy allocations happen there. After that, [`EchoCanceller::process`]
 //! and every other `&mut self` method except `new` never allocate, lock or block: they are
 //! real-time safe. (Upstream sonora 0.2.0 allocated about 35 small temporaries per 10 ms frame;
-//! the workspace patches it, see `vendor/README.md`; `tests` below count allocations per call.)
+//! the workspace patches it, see `vendor/README.md`; `dsp/tests/aec_alloc.rs` counts the
+//! allocations per call.) The type is `Send`: build it, then move it into the real-time thread.
 //!
 //! Why AEC3 and not SpeexDSP or the `aec3` crate: see docs-aec-comparison.md (measured on the
 //! generated set, `scripts/gen-test-audio.d/aec.sh`).
 //!
-//! The canceller estimates the echo delay itself (its matched filters cover 0 to about 500 ms)
-//! and followed clock drift of +-100 ppm between the reference and the microphone on the test
-//! set. Its estimator can lock on a wrong lag with periodic music (measured: a drum loop with
-//! 120 ms of delay, estimate 48 ms, ERLE 16-19 dB until 8 s), so a known bulk delay can be
-//! handed to it: [`AecConfig::delay_hint_ms`] or, at run time,
-//! [`EchoCanceller::set_reference_delay_ms`] (an external estimate, e.g. GCC-PHAT on another
-//! thread). Both delay the reference before the canceller, which then only has to find the
-//! rest (same case: 38 dB from 0.5 s). AEC3's own "stream delay" input is not used for this:
-//! it only positions its render buffer after a reset (measured: no effect).
+//! The canceller estimates the echo delay itself (10-250 ms on the test set) and followed clock
+//! drift of +-100 ppm between the reference and the microphone. Its estimator can lock on a
+//! wrong lag with periodic music (measured: a drum loop with 120 ms of delay, estimate 44-48 ms,
+//! ERLE 16-19 dB over 2-8 s), so a known bulk delay can be handed to it:
+//! [`AecConfig::delay_hint_ms`] (a board's fixed loopback delay) or, at run time, an external
+//! estimate ([`delay::DelayEstimator`], GCC-PHAT on another thread, which also measures the
+//! clock drift) through [`EchoCanceller::offer_delay_estimate_ms`] (applied only when AEC3
+//! disagrees) or [`EchoCanceller::set_reference_delay_ms`]. They delay the reference before
+//! the canceller, which then only has to find the rest (same case: 34 dB, converged at 0.5 s).
+//! AEC3's own "stream delay" input is not used for this: it only positions its render buffer
+//! after a reset (measured: no effect).
 //!
 //! ```
 //! use dsp::aec::{AecConfig, AecRate, EchoCanceller};
@@ -27,6 +30,8 @@
 //! aec.process(&mic, &reference, &mut out).unwrap();
 //! println!("ERLE {:?} dB, delay {:?} ms", aec.erle_db(), aec.delay_ms());
 //! ```
+
+pub mod delay;
 
 use sonora::config::{EchoCanceller as Aec3Config, MaxProcessingRate, Pipeline};
 use sonora::{AudioProcessing, Config, StreamConfig};
@@ -72,6 +77,13 @@ pub const MAX_REFERENCE_DELAY_MS: u32 = 500;
 /// How much of [`AecConfig::delay_hint_ms`] is left for AEC3 to find: the reference is delayed
 /// by the hint less this.
 pub const HINT_MARGIN_MS: u32 = 10;
+/// The same for an estimate given to [`EchoCanceller::offer_delay_estimate_ms`] (GCC-PHAT is
+/// exact to the sample on the test set).
+pub const ESTIMATE_MARGIN_MS: f32 = 5.0;
+/// AEC3's delay and an external estimate agree when they are this close, ms. AEC3 reports its
+/// render alignment, which wanders up to 20 ms under the direct path while it converges
+/// (measured: 160-176 for 180); its mis-locks were 72-76 ms off.
+pub const AGREE_MS: f32 = 30.0;
 
 /// How the canceller is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,13 +271,39 @@ impl EchoCanceller {
         self.ref_delay = (ms * self.cfg.rate.hz() / 1000) as usize;
     }
 
+    /// Offers an external delay estimate (e.g. [`delay::DelayEstimator::delay_ms`], computed on
+    /// another thread), in ms. It is applied, as a reference delay of the estimate less
+    /// [`ESTIMATE_MARGIN_MS`], only when AEC3 has no delay estimate yet or its own disagrees by
+    /// more than [`AGREE_MS`]: moving the reference under a converged AEC3 makes it re-converge
+    /// (measured: ERLE 2-8 s fell from 33 to 17 dB when applied unconditionally at 1.4 s), and
+    /// AEC3 follows slow drift by itself. Returns whether the reference delay changed.
+    /// Real-time safe.
+    pub fn offer_delay_estimate_ms(&mut self, delay_ms: f32) -> bool {
+        if !delay_ms.is_finite() || delay_ms < 0.0 {
+            return false;
+        }
+        if let Some(own) = self.delay_ms() {
+            if (own as f32 - delay_ms).abs() <= AGREE_MS {
+                return false;
+            }
+        }
+        let target = (delay_ms - ESTIMATE_MARGIN_MS).max(0.0) as u32;
+        if target.abs_diff(self.reference_delay_ms()) < 2 {
+            return false;
+        }
+        self.set_reference_delay_ms(target);
+        true
+    }
+
     /// The external reference delay in effect, in ms.
     pub fn reference_delay_ms(&self) -> u32 {
         (self.ref_delay * 1000 / self.cfg.rate.hz() as usize) as u32
     }
 
-    /// AEC3's smoothed estimate of the echo return loss enhancement (echo removed by the whole
-    /// canceller), in dB, once it has one. Real-time safe.
+    /// AEC3's estimate of the echo return loss enhancement of its linear filter, in dB: slow
+    /// and conservative, a convergence indicator rather than a measurement (on the test set it
+    /// read 12-18 dB where 33-47 dB were removed, and 0.2 dB on a case whose filter had not
+    /// converged while the suppressor still removed 35 dB). Real-time safe.
     pub fn erle_db(&self) -> Option<f32> {
         self.apm
             .statistics()

@@ -1,11 +1,12 @@
 //! `EchoCanceller::process` allocates nothing once built, at 16 and 48 kHz, with an echo to
 //! converge on, a double-talk stretch, a silent reference, a changed external delay (an echo
-//! path change) and the ERLE/delay getters. Counted with a global allocator that counts the
+//! path change) and the ERLE/delay getters; nor does `DelayEstimator::push`. Counted with a global allocator that counts the
 //! allocations of the calling thread (the test harness runs other tests on other threads).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use dsp::aec::delay::{DelayConfig, DelayEstimator};
 use dsp::aec::{AecConfig, AecRate, EchoCanceller};
 
 struct Counting;
@@ -113,6 +114,38 @@ fn process_allocates_nothing_at_16k() {
 #[test]
 fn process_allocates_nothing_at_48k() {
     run(AecRate::Hz48000);
+}
+
+#[test]
+fn delay_estimator_push_allocates_nothing() {
+    let mut est = DelayEstimator::new(DelayConfig {
+        window_ms: 250,
+        hop_ms: 100,
+        max_delay_ms: 100,
+        drift_span_s: 1,
+        drift_min_span_s: 0,
+        ..DelayConfig::default()
+    })
+    .unwrap();
+    let mut rng = Lcg(5);
+    let mut history = vec![0.0f32; 16_000];
+    let mut total = 0;
+    let mut estimates = 0;
+    for _ in 0..300 {
+        let reference: Vec<f32> = (0..160).map(|_| 8_000.0 * rng.next()).collect();
+        history.copy_within(160.., 0);
+        let len = history.len();
+        history[len - 160..].copy_from_slice(&reference);
+        let mic: Vec<f32> = history[len - 160 - 800..len - 800].to_vec();
+        let before = allocs();
+        estimates += usize::from(est.push(&mic, &reference).is_some());
+        let _ = (est.delay_ms(), est.drift_ppm());
+        total += allocs() - before;
+    }
+    assert!(estimates > 20, "{estimates} estimates");
+    assert_eq!(est.delay_ms().map(f32::round), Some(50.0));
+    assert!(est.drift_ppm().is_some());
+    assert_eq!(total, 0, "{total} allocations in push");
 }
 
 #[test]

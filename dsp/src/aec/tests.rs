@@ -5,7 +5,7 @@
 use super::*;
 
 /// Deterministic noise in [-0.5, 0.5).
-pub(super) struct Lcg(u32);
+pub(super) struct Lcg(pub(super) u32);
 impl Lcg {
     pub(super) fn next(&mut self) -> f32 {
         self.0 = self.0.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
@@ -124,6 +124,27 @@ fn external_reference_delay_is_added_to_the_estimate() {
     assert!((110..=122).contains(&delay), "delay {delay} ms for 120 ms");
     aec.set_reference_delay_ms(10_000);
     assert_eq!(aec.reference_delay_ms(), MAX_REFERENCE_DELAY_MS);
+}
+
+#[test]
+fn an_estimate_that_agrees_with_aec3_is_not_applied() {
+    let (mic, reference) = echo_case(16_000, 4, 60);
+    let mut aec = EchoCanceller::new(AecConfig::new(AecRate::Hz16000)).unwrap();
+    // Before any echo AEC3's delay (if it reports one) is far from 200 ms: applied.
+    let disagrees = match aec.delay_ms() {
+        None => true,
+        Some(d) => (d as f32 - 200.0).abs() > AGREE_MS,
+    };
+    assert_eq!(aec.offer_delay_estimate_ms(200.0), disagrees);
+    aec.set_reference_delay_ms(0);
+    let _ = cancel(&mut aec, &mic, &reference);
+    let own = aec.delay_ms().expect("converged");
+    assert!((50..=62).contains(&own), "AEC3 delay {own}");
+    assert!(!aec.offer_delay_estimate_ms(60.0), "agrees: left alone");
+    assert_eq!(aec.reference_delay_ms(), 0);
+    assert!(aec.offer_delay_estimate_ms(150.0), "disagrees: applied");
+    assert_eq!(aec.reference_delay_ms(), 145);
+    assert!(!aec.offer_delay_estimate_ms(f32::NAN));
 }
 
 #[test]
