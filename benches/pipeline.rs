@@ -12,6 +12,7 @@ use ama_engine::pipeline::{Pipeline, StageTimes};
 use ama_engine::realtime::messages::{Command, Outbound};
 use ama_engine::telemetry::Telemetry;
 use criterion::{criterion_group, criterion_main, Criterion};
+use dsp::aec::{AecConfig, AecRate, EchoCanceller};
 use dsp::codec::{OpusBitrate, OpusEncoder, MAX_PACKET};
 use dsp::denoise::Denoiser;
 use dsp::resample::Decimator;
@@ -78,6 +79,45 @@ fn stages(c: &mut Criterion) {
             dec.process(black_box(&chunks[k]), &mut o16);
         })
     });
+
+    // Echo cancellation (AEC3) at both rates it can run at: the mic is the signal plus the echo
+    // of a reference (the signal 20 periods earlier, halved, 20 ms late), so it works as it
+    // would while music plays.
+    for rate in [AecRate::Hz48000, AecRate::Hz16000] {
+        let mut dec_m = Decimator::new();
+        let mut dec_r = Decimator::new();
+        let pairs: Vec<(Vec<f32>, Vec<f32>)> = (0..chunks.len())
+            .map(|i| {
+                let at = |j: usize| &chunks[(j + chunks.len()) % chunks.len()];
+                let reference = at(i + chunks.len() - 20);
+                let echo_of = at(i + chunks.len() - 22);
+                let mic: Vec<f32> = chunks[i]
+                    .iter()
+                    .zip(echo_of.iter())
+                    .map(|(s, e)| 0.3 * s + 0.5 * e)
+                    .collect();
+                if rate == AecRate::Hz16000 {
+                    let (mut m, mut r) = ([0.0f32; BLOCK_16K], [0.0f32; BLOCK_16K]);
+                    dec_m.process(mic.as_slice().try_into().unwrap(), &mut m);
+                    dec_r.process(reference, &mut r);
+                    (m.to_vec(), r.to_vec())
+                } else {
+                    (mic, reference.to_vec())
+                }
+            })
+            .collect();
+        let mut aec = EchoCanceller::new(AecConfig::new(rate)).unwrap();
+        let mut cancelled = vec![0.0f32; rate.frame_len()];
+        let name = format!("echo cancel (AEC3 {} kHz)", rate.hz() / 1000);
+        g.bench_function(name.as_str(), |b| {
+            b.iter(|| {
+                k = (k + 1) % pairs.len();
+                let (m, r) = &pairs[k];
+                aec.process(black_box(m), black_box(r), &mut cancelled)
+                    .unwrap();
+            })
+        });
+    }
 
     let mut vad = EndOfSpeech::new(VadConfig::default());
     g.bench_function("end-of-speech VAD", |b| {
