@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use ama_engine::ama::envelope;
-use ama_engine::ama::proto::control_envelope::Payload;
-use ama_engine::ama::proto::speech_initiator::Type;
-use ama_engine::ama::proto::*;
-use ama_engine::ama::session::{LinkInfo, MemoryStore, Output, Session, SessionSettings};
-use ama_engine::ama::transport::{encode_envelope, encode_voice, Decoder};
-use ama_engine::realtime::messages::{Initiator, OpusFrame, Outbound, MAX_PACKET};
+use ama_proto::envelope;
+use ama_proto::proto::control_envelope::Payload;
+use ama_proto::proto::speech_initiator::Type;
+use ama_proto::proto::*;
+use ama_proto::session::{LinkInfo, MemoryStore, Output, Session, SessionSettings};
+use ama_proto::transport::{encode_envelope, encode_voice, Decoder};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use engine_base::messages::{Initiator, OpusFrame, Outbound, MAX_PACKET};
 
 fn start_speech() -> ControlEnvelope {
     envelope::request(
@@ -89,10 +89,7 @@ fn bench(c: &mut Criterion) {
 
     // The session's cost per Opus frame while streaming (packing included).
     c.bench_function("session: one Opus frame while streaming", |b| {
-        let mut s = Session::new(
-            SessionSettings::from_config(&Default::default()),
-            Box::new(MemoryStore::default()),
-        );
+        let mut s = Session::new(SessionSettings::default(), Box::new(MemoryStore::default()));
         let now = Duration::ZERO;
         s.link_up(
             now,
@@ -149,7 +146,7 @@ fn link_latency(c: &mut Criterion) {
         .unwrap();
     let dir = std::env::temp_dir().join(format!("ama-bench-{}", std::process::id()));
     let mut cfg = ama_engine::config::Config::default();
-    cfg.ama.link = "tcp://127.0.0.1:0".into();
+    cfg.ama.link = ama_engine::config::AmaLink::Tcp("127.0.0.1:0".into());
     cfg.ama.state_dir = dir;
     cfg.ama.frames_per_packet = 1;
     let (mut prod, cons) = rtrb::RingBuffer::new(1024);

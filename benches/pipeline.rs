@@ -7,10 +7,6 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use ama_engine::config::Config;
-use ama_engine::pipeline::{Pipeline, StageTimes};
-use ama_engine::realtime::messages::{Command, Outbound};
-use ama_engine::telemetry::Telemetry;
 use criterion::{criterion_group, criterion_main, Criterion};
 use dsp::aec::{AecConfig, AecRate, EchoCanceller};
 use dsp::codec::{OpusBitrate, OpusEncoder, MAX_PACKET};
@@ -18,6 +14,10 @@ use dsp::denoise::Denoiser;
 use dsp::resample::Decimator;
 use dsp::vad::{EndOfSpeech, VadConfig};
 use dsp::{BLOCK_16K, FRAME_48K, OPUS_FRAME_16K};
+use engine_base::messages::{Command, Outbound};
+use rt_core::options::PipelineOptions;
+use rt_core::pipeline::{Pipeline, StageTimes};
+use rt_core::telemetry::Telemetry;
 
 /// A second of speech-like test signal at 48 kHz (harmonics with a moving pitch, and noise).
 fn signal() -> Vec<i16> {
@@ -152,7 +152,7 @@ fn stages(c: &mut Criterion) {
 
 fn whole_chain(c: &mut Criterion) {
     let sig = signal();
-    let cfg = Config::default();
+    let cfg = PipelineOptions::default();
     let tel = Telemetry::new();
     let mut g = c.benchmark_group("whole chain per 10 ms period");
     for (name, always) in [

@@ -10,12 +10,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use ama_engine::config::{WakeWordConfig, WakeWordPlacement};
-use ama_engine::wakeword::{build_detector, MicroWakeWord};
 use criterion::{black_box, Criterion};
 use dsp::features::FrontEnd;
 use dsp::wakeword::WakeWordDetector;
 use dsp::BLOCK_16K;
+use rt_core::wakeword::{build_detector, MicroWakeWord, WakeWordOptions, WakeWordPlacement};
 
 const BUDGET: Duration = Duration::from_millis(5);
 
@@ -34,13 +33,13 @@ fn audio() -> Vec<[f32; BLOCK_16K]> {
         .collect()
 }
 
-fn config(placement: WakeWordPlacement) -> WakeWordConfig {
+fn config(placement: WakeWordPlacement) -> WakeWordOptions {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    WakeWordConfig {
+    WakeWordOptions {
         model: root.join("models/alexa.json"),
         runtime: root.join("models/libtensorflowlite_c.so"),
         placement,
-        ..WakeWordConfig::default()
+        ..WakeWordOptions::default()
     }
 }
 
@@ -62,7 +61,7 @@ fn benches(c: &mut Criterion, blocks: &[[f32; BLOCK_16K]]) {
         })
     });
 
-    let mut det = MicroWakeWord::from_config(&config(WakeWordPlacement::Realtime))
+    let mut det = MicroWakeWord::from_options(&config(WakeWordPlacement::Realtime))
         .expect("detector (run scripts/setup.sh)");
     let mut n = 0u64;
     c.bench_function("wakeword/detector per 10 ms block (model every 3rd)", |b| {
@@ -87,7 +86,7 @@ fn benches(c: &mut Criterion, blocks: &[[f32; BLOCK_16K]]) {
 
 fn tail(blocks: &[[f32; BLOCK_16K]]) {
     let mut det =
-        MicroWakeWord::from_config(&config(WakeWordPlacement::Realtime)).expect("detector");
+        MicroWakeWord::from_options(&config(WakeWordPlacement::Realtime)).expect("detector");
     let n = 30_000usize;
     let mut all = Vec::with_capacity(n);
     let mut invoked = Vec::with_capacity(n / 3 + 1);

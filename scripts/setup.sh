@@ -36,4 +36,4 @@ for extra in scripts/setup.d/*.sh; do
   bash "$extra"
 done
 
-cargo build --release --locked 2>&1 | tail -n 3
+cargo build --release --locked -p ama-engine -p ama-phone 2>&1 | tail -n 3

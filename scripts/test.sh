@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need, generates the test audio, and runs the whole test suite:
-# formatting, clippy, unit and integration tests (debug), and the real-time allocation test
-# in a release build.
+# formatting, clippy, the module-cycle check, unit and integration tests of every crate
+# (debug), and the real-time allocation test and the wake-word input measurement in a release
+# build (rt-core's test binary only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,5 +15,6 @@ export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$PWD/scripts/alsa/ama-test.co
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+python3 scripts/module-cycles.py src dsp/src crates/*/src tools/phone/src
 cargo test --workspace --locked
-cargo test --release --locked --test realtime_alloc --test wakeword_input_choice
+cargo test --release --locked -p rt-core --test rt_core -- realtime_alloc:: wakeword_input_choice::

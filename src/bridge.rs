@@ -6,14 +6,13 @@
 //!
 //! Not real-time safe (tokio tasks); never touches the real-time thread.
 
-use tokio::sync::mpsc;
-
-use crate::ama::proto::MediaControl;
-use crate::ama::session::{feature_id, FeatureValue};
-use crate::bluetooth::agent::driver::AgentHandle;
-use crate::bluetooth::model::{
+use ama_proto::proto::MediaControl;
+use ama_proto::session::{feature_id, FeatureValue};
+use avs_bluetooth::agent::driver::AgentHandle;
+use avs_bluetooth::model::{
     ConnectionState, ContextObject, Directive, MediaAction, ReceivedDirective, StreamingState,
 };
+use tokio::sync::mpsc;
 
 /// The two channels the AMA service exposes for the Bluetooth side.
 #[derive(Debug)]
@@ -138,7 +137,7 @@ pub async fn run(handle: AgentHandle, bridge: Bridge) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bluetooth::model::{
+    use avs_bluetooth::model::{
         AlexaDevice, BluetoothStateV2, DeviceCategory, PairedDeviceV2, ProfileStreaming,
         SupportedProfileV2,
     };

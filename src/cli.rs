@@ -52,8 +52,6 @@ enum Commands {
         #[arg(long)]
         pcm: bool,
     },
-    /// Play the phone's side of AMA against a running engine (TCP or Unix link).
-    Phone(crate::ama::phone::cli::PhoneArgs),
     /// Capture from ALSA until SIGINT/SIGTERM (or [audio] max_seconds).
     Run {
         #[arg(long)]
@@ -82,7 +80,7 @@ fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
 /// it does not.
 fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
     let cfg = load(path)?;
-    if let Err(e) = crate::audio::alsa::probe(&cfg.audio) {
+    if let Err(e) = rt_core::audio::alsa::probe(&cfg.audio.capture_options()) {
         let file = path.map_or_else(|| PathBuf::from("<built-in default>"), Path::to_path_buf);
         let line = path
             .and_then(|p| std::fs::read_to_string(p).ok())
@@ -104,7 +102,7 @@ fn detector(cfg: &Config) -> Option<Box<dyn dsp::wakeword::WakeWordDetector>> {
     if !cfg.wakeword.enabled {
         return None;
     }
-    match crate::wakeword::build_detector(&cfg.wakeword) {
+    match rt_core::wakeword::build_detector(&cfg.wakeword.options()) {
         Ok(d) => Some(d),
         Err(e) => {
             tracing::warn!("wake word off: {e} (run scripts/setup.sh to install the model)");
@@ -132,7 +130,6 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     match cli.command {
-        Commands::Phone(args) => crate::ama::phone::cli::main(args),
         Commands::CheckConfig { file, no_device } => {
             let res = if no_device {
                 Config::load(&file)
@@ -161,16 +158,12 @@ pub fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            let args = crate::simulate::SimulateArgs {
-                config,
-                input,
-                out: out.clone(),
-                gate,
-                realtime,
-                taps: tap_at,
-                holds: hold,
-                pcm,
-            };
+            let mut args = crate::simulate::SimulateArgs::new(config, input, &out)
+                .gate(gate)
+                .realtime(realtime)
+                .pcm(pcm);
+            args.taps = tap_at;
+            args.holds = hold;
             let det = detector(&args.config);
             match crate::simulate::simulate(&args, det) {
                 Ok(report) => {

@@ -27,20 +27,19 @@
 //! `max_line_bytes` are rejected and skipped. Not real-time safe.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use avs_bluetooth::agent::AgentHandle;
+use avs_bluetooth::model::{InterfaceVersion, ReceivedDirective};
+use engine_base::messages::Command;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::bluetooth::agent::AgentHandle;
-use crate::bluetooth::error::BluetoothError;
-use crate::bluetooth::model::{InterfaceVersion, ReceivedDirective};
 use crate::config::ControlConfig;
-use crate::realtime::messages::Command;
 
 /// The error type of rejected input.
 pub const UNEXPECTED_INFORMATION_RECEIVED: &str = "UNEXPECTED_INFORMATION_RECEIVED";
@@ -60,6 +59,14 @@ struct Shared {
     max_clients: usize,
     max_line: usize,
     counters: Counters,
+}
+
+/// The control socket could not be set up, or accepting clients failed.
+#[derive(Debug, thiserror::Error)]
+#[error("control socket {path}: {source}")]
+pub struct ControlError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
 }
 
 /// An ExceptionEncountered-style error line.
@@ -90,8 +97,8 @@ pub fn error_line(unparsed: &str, message_id: Option<&str>, kind: &str, message:
 }
 
 /// Binds the socket (replacing a stale one) with mode 0600.
-pub fn bind(path: &Path) -> Result<UnixListener, BluetoothError> {
-    let err = |source| BluetoothError::Control {
+pub fn bind(path: &Path) -> Result<UnixListener, ControlError> {
+    let err = |source| ControlError {
         path: path.to_owned(),
         source,
     };
@@ -116,7 +123,7 @@ pub async fn serve(
     agent: AgentHandle,
     commands: mpsc::Sender<Command>,
     version: InterfaceVersion,
-) -> Result<(), BluetoothError> {
+) -> Result<(), ControlError> {
     let shared = Arc::new(Shared {
         agent,
         commands,
@@ -126,13 +133,10 @@ pub async fn serve(
         counters: Counters::default(),
     });
     loop {
-        let (stream, _) = listener
-            .accept()
-            .await
-            .map_err(|source| BluetoothError::Control {
-                path: cfg.path.clone(),
-                source,
-            })?;
+        let (stream, _) = listener.accept().await.map_err(|source| ControlError {
+            path: cfg.path.clone(),
+            source,
+        })?;
         let shared = shared.clone();
         // Subscribed at accept: the client sees every event from here on.
         let events = shared.agent.subscribe();
@@ -152,8 +156,8 @@ pub async fn serve(
 
 async fn client(
     stream: UnixStream,
-    mut events: broadcast::Receiver<crate::bluetooth::agent::OutEvent>,
-    mut local: broadcast::Receiver<crate::bluetooth::agent::LocalEvent>,
+    mut events: broadcast::Receiver<avs_bluetooth::agent::OutEvent>,
+    mut local: broadcast::Receiver<avs_bluetooth::agent::LocalEvent>,
     shared: &Shared,
 ) {
     let (rd, mut wr) = stream.into_split();

@@ -1,23 +1,19 @@
-//! The AMA audio engine: real-time capture -> denoise -> resample -> wake-word gate -> Opus,
-//! handed to the Alexa Mobile Accessory link, plus the AVS Bluetooth interface on BlueZ.
+//! The AMA engine application: the configuration file, the command line, and the wiring of
+//! the domain crates into `run` and `simulate`: the real-time side (rt-core) feeds the AMA
+//! link runtime (the session of ama-proto over TCP/Unix/RFCOMM/BLE, tokio) or the Ogg Opus
+//! recorder; the AVS Bluetooth interface (avs-bluetooth on avs-bluez) is served with the
+//! control socket and bridged to the AMA link.
 //!
-//! See ARCHITECTURE.md for the code map and the invariants.
+//! See ARCHITECTURE.md for the crate map and the invariants each crate boundary enforces.
 
 pub mod ama;
-pub mod audio;
 pub mod bluetooth;
 pub mod bridge;
 pub mod cli;
 pub mod config;
 pub mod control;
-pub mod gate;
 pub mod link_runtime;
-pub mod ogg_opus;
-pub mod pipeline;
-pub mod realtime;
 pub mod recorder;
 pub mod report;
 pub mod run;
 pub mod simulate;
-pub mod telemetry;
-pub mod wakeword;

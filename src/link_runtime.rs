@@ -9,14 +9,14 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::Context;
+use engine_base::messages::{Command, Outbound};
+use rt_core::realtime::LoopOutcome;
 use rtrb::{Consumer, Producer};
 use tokio::sync::mpsc;
 
 use crate::ama::AmaService;
 use crate::bridge::Bridge;
 use crate::config::Config;
-use crate::realtime::messages::{Command, Outbound};
-use crate::realtime::LoopOutcome;
 
 /// After the capture ends, how long the link may take to deliver what is in flight.
 const DRAIN_GRACE: Duration = Duration::from_secs(3);

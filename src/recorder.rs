@@ -7,11 +7,10 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use dsp::ogg_opus::OggOpusWriter;
+use engine_base::messages::{EndReason, Initiator, Outbound, PcmFrame, WakeWordIndices};
 use rtrb::Consumer;
 use serde::Serialize;
-
-use crate::ogg_opus::OggOpusWriter;
-use crate::realtime::messages::{EndReason, Initiator, Outbound, PcmFrame, WakeWordIndices};
 
 /// One recorded stream.
 #[derive(Debug, Clone, Serialize, PartialEq)]

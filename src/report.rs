@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
+use rt_core::realtime::frame_loop::LoopExit;
+use rt_core::telemetry::Snapshot;
+use rt_core::thread::RtStatus;
 use serde::Serialize;
 
-use crate::realtime::frame_loop::LoopExit;
-use crate::realtime::thread::RtStatus;
 use crate::recorder::StreamRecord;
-use crate::telemetry::Snapshot;
 
 /// Latency from the capture of a frame's first sample to the frame being ready to send.
 #[derive(Debug, Clone, Serialize)]

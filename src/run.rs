@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use dsp::wakeword::WakeWordDetector;
+use rt_core::audio::alsa::AlsaSource;
+use rt_core::realtime::{self, StartOptions};
+use rt_core::telemetry::{Stage, Telemetry};
 
-use crate::audio::alsa::AlsaSource;
-use crate::config::Config;
-use crate::realtime::{self, StartOptions};
+use crate::config::{AmaLink, Config};
 use crate::recorder::Recorder;
-use crate::telemetry::{Stage, Telemetry};
 
 /// Options of `run`.
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ fn spawn_status(tel: Arc<Telemetry>, done: Arc<AtomicBool>) -> std::thread::Join
 /// Runs the engine. Returns the timing table text.
 pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow::Result<String> {
     let cfg = &args.config;
-    let source = AlsaSource::open(&cfg.audio)?;
+    let source = AlsaSource::open(&cfg.audio.capture_options())?;
     tracing::info!(device = %cfg.audio.device, negotiated = ?source.negotiated(), "capture open");
     let lookahead =
         dsp::codec::OpusEncoder::new(cfg.opus.codec_bitrate(), cfg.opus.complexity)?.lookahead();
@@ -74,7 +74,7 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
             .ceil() as u64
     });
     let rt = realtime::start(
-        cfg,
+        &cfg.realtime_options(),
         source,
         detector,
         StartOptions {
@@ -93,7 +93,7 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     let status = spawn_status(rt.telemetry.clone(), done.clone());
     let mut text = String::new();
     // Without an AMA link, what would be sent goes to Ogg Opus files.
-    let (outbound, recorder) = if cfg.ama.link.trim() == "none" {
+    let (outbound, recorder) = if cfg.ama.link == AmaLink::None {
         let recorder = Recorder::new(&args.out, cfg.audio.rate, lookahead)
             .with_context(|| format!("cannot create {}", args.out.display()))?;
         let ring = rt.outbound;

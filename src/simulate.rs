@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use dsp::wakeword::WakeWordDetector;
+use engine_base::messages::Command;
+use rt_core::audio::wav::{Scripted, WavSource};
+use rt_core::audio::CaptureSource;
+use rt_core::realtime::{self, StartOptions};
 
-use crate::audio::wav::{Scripted, WavSource};
-use crate::audio::CaptureSource;
 use crate::config::Config;
-use crate::realtime::messages::Command;
-use crate::realtime::{self, StartOptions};
 use crate::recorder::Recorder;
 use crate::report::Report;
 
@@ -23,7 +23,16 @@ pub enum GateMode {
     Always,
 }
 
-/// What to simulate.
+/// What to simulate. Build it with [`SimulateArgs::new`] and the setters:
+///
+/// ```
+/// # use ama_engine::simulate::{GateMode, SimulateArgs};
+/// let args = SimulateArgs::new(Default::default(), "in.wav", "out")
+///     .gate(GateMode::Always)
+///     .tap_at(1.5)
+///     .pcm(true);
+/// assert_eq!(args.taps, [1.5]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct SimulateArgs {
     pub config: Config,
@@ -37,6 +46,53 @@ pub struct SimulateArgs {
     pub holds: Vec<(f64, f64)>,
     /// Also write each stream's 16 kHz PCM as handed to the encoder (stream-NNN.wav).
     pub pcm: bool,
+}
+
+impl SimulateArgs {
+    /// `input` through the pipeline of `config`, written to `out`: streams opened by the
+    /// detector (`GateMode::Auto`), as fast as the machine allows, no button script, no PCM.
+    pub fn new(config: Config, input: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Self {
+        Self {
+            config,
+            input: input.into(),
+            out: out.into(),
+            gate: GateMode::Auto,
+            realtime: false,
+            taps: Vec::new(),
+            holds: Vec::new(),
+            pcm: false,
+        }
+    }
+
+    /// How streams are opened.
+    pub fn gate(mut self, gate: GateMode) -> Self {
+        self.gate = gate;
+        self
+    }
+
+    /// Pace the input to real time (and promote the thread).
+    pub fn realtime(mut self, on: bool) -> Self {
+        self.realtime = on;
+        self
+    }
+
+    /// Taps the button at `seconds` (repeatable).
+    pub fn tap_at(mut self, seconds: f64) -> Self {
+        self.taps.push(seconds);
+        self
+    }
+
+    /// Presses and holds the button from `from` to `to` seconds (repeatable).
+    pub fn hold(mut self, from: f64, to: f64) -> Self {
+        self.holds.push((from, to));
+        self
+    }
+
+    /// Also write each stream's 16 kHz PCM (stream-NNN.wav).
+    pub fn pcm(mut self, on: bool) -> Self {
+        self.pcm = on;
+        self
+    }
 }
 
 /// Parses `FROM-TO` (seconds) for `--hold`.
@@ -107,7 +163,7 @@ pub fn simulate(
     } else {
         detector
     };
-    let rt = realtime::start(cfg, source, detector, opts)?;
+    let rt = realtime::start(&cfg.realtime_options(), source, detector, opts)?;
     let tel = rt.telemetry.clone();
     let outbound = rt.outbound;
     let recorder = match rt.pcm {

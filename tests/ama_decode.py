@@ -1,6 +1,6 @@
 """Independent AMA decoder for tests/ama_independent.rs.
 
-Compiles proto/*.proto with grpcio-tools (Google's protoc, a different implementation from
+Compiles crates/ama-proto/proto/*.proto with grpcio-tools (Google's protoc, a different implementation from
 protox/prost), then:
   decode: reads hex control-frame payloads (one per line) on stdin and prints, per line, a JSON
           object {"json": <MessageToDict>, "reencoded": <hex of SerializeToString>}.

@@ -1,6 +1,7 @@
 //! Pure signal processing for the AMA engine.
 //!
-//! **Guarantees**: this crate does no I/O, starts no threads and contains no `unsafe` code.
+//! **Guarantees**: this crate does no I/O, starts no threads and contains no `unsafe` code
+//! ([`ogg_opus`] writes into any `std::io::Write` its caller gives it).
 //! Every processor allocates in `new` and never again: the `process` methods are real-time
 //! safe unless their doc says otherwise.
 //!
@@ -11,6 +12,7 @@ pub mod aec;
 pub mod codec;
 pub mod denoise;
 pub mod features;
+pub mod ogg_opus;
 pub mod resample;
 pub mod vad;
 pub mod wakeword;

@@ -21,12 +21,28 @@ pub struct Detection {
 ///
 /// Implementations allocate in their constructor; `process` is real-time safe unless the
 /// implementation's doc says it is not (then the engine runs it on its own thread).
+///
+/// **Real-time contract of the resets**: [`reset`](Self::reset) is called on the real-time
+/// thread (the pipeline calls it when wake-word detection is turned back on), so every
+/// implementation must make it real-time safe: no allocation, free, lock, log or blocking
+/// call. What cannot be cleared that way (a model's streaming state that only a new
+/// interpreter clears) belongs in [`reset_full`](Self::reset_full), which is never called on
+/// the real-time thread.
 pub trait WakeWordDetector: Send {
     /// Feeds one 10 ms block whose first sample has absolute index `first_sample`.
     fn process(&mut self, first_sample: u64, block: &[f32; BLOCK_16K]) -> Option<Detection>;
 
-    /// Forgets the streaming state (after a stream ends, or when detection is re-enabled).
+    /// Forgets the detection state, so that nothing heard before counts towards a detection
+    /// (when detection is re-enabled). **Real-time safe** in every implementation (see the
+    /// trait's contract).
     fn reset(&mut self);
+
+    /// [`reset`](Self::reset), and also whatever cannot be cleared in real time, so that the
+    /// detector behaves as new. **Not real-time safe** (it may allocate or load files): called
+    /// only off the real-time thread (a detector thread, tools, tests). Default: `reset`.
+    fn reset_full(&mut self) {
+        self.reset();
+    }
 
     /// Worst-case delay in 16 kHz samples between the end of a wake word and its detection;
     /// the engine sizes its pre-roll ring with it.

@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use ama_engine::ama::envelope;
-use ama_engine::ama::proto::Transport;
-use ama_engine::ama::session::{LinkInfo, MemoryStore, Output, Session, SessionSettings};
+use ama_proto::envelope;
+use ama_proto::proto::Transport;
+use ama_proto::session::{LinkInfo, MemoryStore, Output, Session, SessionSettings};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(env) = envelope::decode(data) else { return };
-    let settings = SessionSettings::from_config(&Default::default());
+    let settings = SessionSettings::default();
     let mut s = Session::new(settings, Box::new(MemoryStore::default()));
     s.link_up(Duration::ZERO, LinkInfo { transport: Transport::BluetoothRfcomm, mtu: 990, ble: false });
     let mut out = Output::default();

@@ -2,7 +2,7 @@
 //! panic, bounded memory, and every control frame's payload goes through the envelope decoder.
 #![no_main]
 
-use ama_engine::ama::{envelope, transport::{Decoder, Frame}};
+use ama_proto::{envelope, transport::{Decoder, Frame}};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

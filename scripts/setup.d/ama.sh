@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# AMA test tools: a Python venv with protobuf and grpcio-tools, used by tests/ama_independent.rs
-# to decode what the engine sends with a second protobuf implementation compiled from proto/.
+# AMA test tools: a Python venv with protobuf and grpcio-tools, used by tests/engine/ama_independent.rs
+# to decode what the engine sends with a second protobuf implementation compiled from crates/ama-proto/proto/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=.venv-ama

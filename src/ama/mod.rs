@@ -1,21 +1,12 @@
-//! Alexa Mobile Accessory: protocol, transport framing, session, links (issue 4).
+//! The AMA link runtime (issue 4): the tokio side that carries the session of ama-proto.
 //!
-//! Layers, each tested on its own:
-//! - [`proto`]: the generated protobuf messages (only `ama/` knows protobuf);
-//! - [`transport`]: version packet, frame encode, streaming decoder;
-//! - [`envelope`]: building and decoding control envelopes;
-//! - `session`: the accessory's state machine, pure (no I/O, no clock);
-//! - `link`: byte streams (TCP, Unix, RFCOMM) and the BLE GATT server;
-//! - `sender`: the tokio task that drains the real-time ring and runs the session on a link;
-//! - `phone`: the phone-side test tool.
+//! - `link`: byte streams (TCP, Unix, RFCOMM through BlueZ) and the BLE GATT server;
+//! - `sender`: the task that drains the real-time thread's ring and runs the session on a link;
+//! - `store`: the session's state file (`ama-state.json`, written atomically).
 
-pub mod envelope;
 pub mod link;
-pub mod phone;
-pub mod proto;
 pub mod sender;
-pub mod session;
-pub mod transport;
+pub mod store;
 
 pub use link::AmaError;
 pub use sender::{serve, AmaService};

@@ -11,20 +11,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ama_proto::proto::MediaControl;
+use ama_proto::session::{
+    FeatureValue, LinkAction, Outgoing, Output, Session, SessionStats, StateStore,
+};
+use ama_proto::transport::{encode_envelope, encode_voice, Decoder, VersionPacket};
+use engine_base::messages::{Command, Outbound};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tracing::{info, warn};
 
 use crate::ama::link::{AmaError, Link, Listener};
-use crate::ama::proto::MediaControl;
-use crate::ama::session::{
-    FeatureValue, FileStore, LinkAction, Outgoing, Output, Session, SessionSettings, SessionStats,
-    StateStore,
-};
-use crate::ama::transport::{encode_envelope, encode_voice, Decoder, VersionPacket};
+use crate::ama::store::FileStore;
 use crate::config::Config;
-use crate::realtime::messages::{Command, Outbound};
 
 /// How often the outbound ring is polled and the session's timers run.
 pub const POLL: Duration = Duration::from_millis(4);
@@ -112,13 +112,13 @@ impl AmaService {
         let mut listener = Listener::bind(&self.cfg.ama).await?;
         let what = match &listener {
             Listener::Stream(s) => s.local_addr(),
-            _ => self.cfg.ama.link.clone(),
+            _ => String::from(self.cfg.ama.link.clone()),
         };
         info!("ama: listening on {what}");
         if let Some(tx) = self.bound.take() {
             let _ = tx.send(what);
         }
-        let mut settings = SessionSettings::from_config(&self.cfg);
+        let mut settings = self.cfg.ama.session_settings(self.cfg.opus.bitrate);
         if let Some(addr) = listener.bd_addr() {
             settings.bd_addr = addr;
         }

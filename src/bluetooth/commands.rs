@@ -4,11 +4,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use avs_bluetooth::model::capability_assertion;
 use clap::Args;
 
 use crate::config::Config;
-
-use super::model::capability_assertion;
 
 /// Arguments shared by the Bluetooth subcommands.
 #[derive(Debug, Clone, Args)]
@@ -36,7 +35,7 @@ pub fn capabilities(args: &BluetoothArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let v = capability_assertion(cfg.bluetooth.version(), &cfg.bluetooth.profile_kinds());
+    let v = capability_assertion(cfg.bluetooth.interface_version, &cfg.bluetooth.profiles);
     match serde_json::to_string_pretty(&v) {
         Ok(s) => {
             println!("{s}");
@@ -123,9 +122,9 @@ pub fn bluetooth(args: &BluetoothArgs) -> ExitCode {
 /// `ama-engine devices`: the registry (ids, MACs, categories, most recent first) and BlueZ's
 /// view of each device (paired, connected, profiles, streaming).
 pub fn devices(args: &BluetoothArgs) -> ExitCode {
-    use super::bluez::BluezBackend;
-    use super::model::InterfaceVersion;
-    use super::registry::Registry;
+    use avs_bluetooth::model::InterfaceVersion;
+    use avs_bluetooth::registry::Registry;
+    use avs_bluez::BluezBackend;
 
     let cfg = match args.load() {
         Ok(c) => c,
@@ -143,7 +142,7 @@ pub fn devices(args: &BluetoothArgs) -> ExitCode {
         Err(code) => return code,
     };
     let view = rt.block_on(async {
-        match BluezBackend::connect(&cfg.bluetooth).await {
+        match BluezBackend::connect(&cfg.bluetooth.adapter).await {
             Ok((b, _events)) => Some(b.view()),
             Err(e) => {
                 eprintln!("warning: BlueZ not available ({e}); showing the registry only");

@@ -1,16 +1,10 @@
-//! The AVS Bluetooth interface on BlueZ: the wire model, the device registry, the directive
-//! rules (agent), the A2DP streaming state machine and the BlueZ backend.
-//!
-//! **Invariant**: only `bluez/` knows BlueZ and D-Bus; everything else is testable without them.
+//! The AVS Bluetooth interface as the application runs it: the agent of avs-bluetooth on the
+//! BlueZ backend of avs-bluez, with the pairing agent, the control socket and the AMA bridge
+//! (`service`), and the `capabilities`, `devices` and `bluetooth` subcommands (`commands`).
 
-pub mod agent;
-pub mod bluez;
 pub mod commands;
 pub mod error;
-pub mod model;
-pub mod registry;
 pub mod service;
 
 pub use error::BluetoothError;
 pub use service::{serve, serve_bridged};
-pub mod streaming;

@@ -3,14 +3,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use avs_bluetooth::agent::{driver, AgentCore, AgentSettings};
+use avs_bluetooth::registry::Registry;
+use avs_bluez::{pairing, BluezBackend};
+use engine_base::messages::Command;
 use tokio::sync::mpsc;
 
-use super::agent::{driver, AgentCore, AgentSettings};
-use super::bluez::{pairing, BluezBackend};
-use super::error::BluetoothError;
-use super::registry::Registry;
 use crate::config::Config;
-use crate::realtime::messages::Command;
+
+use super::error::BluetoothError;
 
 /// Runs the Bluetooth interface and the control socket until the control socket fails.
 /// Button commands from control clients are sent on `commands`. Call from the engine's tokio
@@ -34,9 +35,9 @@ pub async fn serve_bridged(
     if let Some(e) = err {
         tracing::warn!("device registry moved aside, starting empty: {e}");
     }
-    let (backend, events) = BluezBackend::connect(bt).await?;
+    let (backend, events) = BluezBackend::connect(&bt.adapter).await?;
     let settings = AgentSettings {
-        version: bt.version(),
+        version: bt.interface_version,
         friendly_name: bt.friendly_name.clone(),
         op_timeout: Duration::from_secs(bt.operation_timeout_s),
         profile_attempts: bt.connect_by_profile_attempts as usize,
@@ -50,9 +51,17 @@ pub async fn serve_bridged(
     let listener = crate::control::bind(&cfg.control.path)?;
     tracing::info!(
         "Bluetooth interface {} on {}; control socket {}",
-        bt.version().as_str(),
+        bt.interface_version.as_str(),
         backend.adapter().name(),
         cfg.control.path.display()
     );
-    crate::control::serve(&cfg.control, listener, handle, commands, bt.version()).await
+    crate::control::serve(
+        &cfg.control,
+        listener,
+        handle,
+        commands,
+        bt.interface_version,
+    )
+    .await?;
+    Ok(())
 }

@@ -2,13 +2,18 @@
 //! timers. Every field is validated; errors name the key and the accepted values.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use ama_proto::proto::{AudioFormat, AudioProfile, SpeechInitiationType, Transport};
+use ama_proto::session::SessionSettings;
 use serde::{Deserialize, Serialize};
 
 use super::{check_range, Invalid};
 
-/// Which link carries AMA.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which link carries AMA. Parsed once, when the file is loaded; written back as the same
+/// string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum AmaLink {
     /// No AMA link (`"none"`).
     None,
@@ -21,6 +26,9 @@ pub enum AmaLink {
     /// BlueZ GATT server and LE advertising (`"ble"`).
     Ble,
 }
+
+/// The values `[ama] link` accepts.
+pub const LINK_VALUES: &str = "\"none\", \"tcp://HOST:PORT\", \"unix:/path\", \"rfcomm\", \"ble\"";
 
 impl AmaLink {
     /// Parses the `link` value.
@@ -41,6 +49,69 @@ impl AmaLink {
                 }
             }
         }
+    }
+}
+
+impl TryFrom<String> for AmaLink {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("{s:?} is not a link (accepted: {LINK_VALUES})"))
+    }
+}
+
+impl From<AmaLink> for String {
+    fn from(l: AmaLink) -> String {
+        match l {
+            AmaLink::None => "none".into(),
+            AmaLink::Tcp(addr) => format!("tcp://{addr}"),
+            AmaLink::Unix(path) => format!("unix:{}", path.display()),
+            AmaLink::Rfcomm => "rfcomm".into(),
+            AmaLink::Ble => "ble".into(),
+        }
+    }
+}
+
+/// A Bluetooth device address (`AA:BB:CC:DD:EE:FF` in the file), parsed once at load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BdAddr(pub [u8; 6]);
+
+impl TryFrom<String> for BdAddr {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        parse_bd_addr(&s).map(Self).ok_or_else(|| {
+            format!("{s:?} is not a Bluetooth address (accepted: AA:BB:CC:DD:EE:FF)")
+        })
+    }
+}
+
+impl From<BdAddr> for String {
+    fn from(a: BdAddr) -> String {
+        let b = a.0;
+        format!(
+            "{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}",
+            b[0], b[1], b[2], b[3], b[4], b[5]
+        )
+    }
+}
+
+/// Bytes written as an even number of hex digits in the file, parsed once at load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HexBytes(pub Vec<u8>);
+
+impl TryFrom<String> for HexBytes {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        parse_hex(&s)
+            .map(Self)
+            .ok_or_else(|| format!("{s:?} is not hex (accepted: an even number of hex digits)"))
+    }
+}
+
+impl From<HexBytes> for String {
+    fn from(h: HexBytes) -> String {
+        h.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -67,7 +138,7 @@ pub enum AmaInitiation {
 #[serde(deny_unknown_fields, default)]
 pub struct AmaConfig {
     /// `"none"`, `"tcp://HOST:PORT"`, `"unix:/path"`, `"rfcomm"` or `"ble"`.
-    pub link: String,
+    pub link: AmaLink,
     /// Serial number in DeviceInformation (at most 20 bytes).
     pub serial_number: String,
     /// Device name (at most 20 bytes; the phone may rename it, the new name is persisted).
@@ -119,9 +190,9 @@ pub struct AmaConfig {
     pub rfcomm_channel: u8,
     /// BD_ADDR sent in UPGRADE_TRANSPORT's connection details on stream links (BLE and RFCOMM
     /// use the adapter's address).
-    pub bd_addr: String,
-    /// Service data for UUID 0xFE03 in LE advertising, hex.
-    pub ble_service_data: String,
+    pub bd_addr: BdAddr,
+    /// Service data for UUID 0xFE03 in LE advertising, hex (at most 20 bytes).
+    pub ble_service_data: HexBytes,
     /// The notify characteristic's CCCD requires an encrypted (bonded) link, as AMA asks.
     /// Turn off only to test with an unpaired GATT client.
     pub ble_notify_encryption: bool,
@@ -130,7 +201,7 @@ pub struct AmaConfig {
 impl Default for AmaConfig {
     fn default() -> Self {
         Self {
-            link: "none".into(),
+            link: AmaLink::None,
             serial_number: "0000000001".into(),
             name: "AMA Engine".into(),
             device_type: "A1B2C3D4E5F6G7".into(),
@@ -159,8 +230,8 @@ impl Default for AmaConfig {
             locales: vec!["en-US".into(), "en-GB".into(), "de-DE".into()],
             locale: "en-US".into(),
             rfcomm_channel: 19,
-            bd_addr: "00:00:00:00:00:00".into(),
-            ble_service_data: "0000".into(),
+            bd_addr: BdAddr([0; 6]),
+            ble_service_data: HexBytes(vec![0, 0]),
             ble_notify_encryption: true,
         }
     }
@@ -202,20 +273,67 @@ fn check_len(key: &str, v: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+fn profile(p: AmaProfile) -> AudioProfile {
+    match p {
+        AmaProfile::CloseTalk => AudioProfile::CloseTalk,
+        AmaProfile::NearField => AudioProfile::NearField,
+        AmaProfile::FarField => AudioProfile::FarField,
+    }
+}
+
+fn ms(v: u32) -> Option<Duration> {
+    (v > 0).then(|| Duration::from_millis(u64::from(v)))
+}
+
 impl AmaConfig {
-    /// The parsed link (validated, so never `None` after [`Config::load`](super::Config::load)).
-    pub fn link_kind(&self) -> AmaLink {
-        AmaLink::parse(&self.link).unwrap_or(AmaLink::None)
+    /// What the AMA session needs, as ama-proto takes it; `opus_bitrate` is `[opus] bitrate`.
+    pub fn session_settings(&self, opus_bitrate: u32) -> SessionSettings {
+        let (format, opus_frame_bytes) = if opus_bitrate == 16_000 {
+            (AudioFormat::Opus16khz16kbpsCbr020ms, 40)
+        } else {
+            (AudioFormat::Opus16khz32kbpsCbr020ms, 80)
+        };
+        SessionSettings {
+            serial_number: self.serial_number.clone(),
+            name: self.name.clone(),
+            device_type: self.device_type.clone(),
+            device_id: self.device_id,
+            firmware_version: self.firmware_version.clone(),
+            battery_percent: self.battery_percent,
+            wake_words: self.wake_words.clone(),
+            initiations: self
+                .initiations
+                .iter()
+                .map(|i| match i {
+                    AmaInitiation::Wakeword => SpeechInitiationType::Wakeword,
+                    AmaInitiation::Tap => SpeechInitiationType::Tap,
+                    AmaInitiation::PressAndHold => SpeechInitiationType::PressAndHold,
+                })
+                .collect(),
+            wakeword_profile: profile(self.wakeword_profile),
+            tap_profile: profile(self.tap_profile),
+            hold_profile: profile(self.hold_profile),
+            format,
+            opus_frame_bytes,
+            keepalive: ms(self.keepalive_ms),
+            link_timeout: ms(self.link_timeout_ms),
+            start_timeout: Duration::from_millis(u64::from(self.start_timeout_ms)),
+            endpoint_timeout: Duration::from_millis(u64::from(self.endpoint_timeout_ms)),
+            frames_per_packet: self.frames_per_packet as usize,
+            stream_mtu: self.stream_mtu as usize,
+            max_buffered_frames: self.max_buffered_frames as usize,
+            locales: self.locales.clone(),
+            locale: self.locale.clone(),
+            bd_addr: self.bd_addr.0,
+            transports: if self.link == AmaLink::Ble {
+                vec![Transport::BluetoothLowEnergy, Transport::BluetoothRfcomm]
+            } else {
+                vec![Transport::BluetoothRfcomm]
+            },
+        }
     }
 
     pub(super) fn validate(&self) -> Result<(), Invalid> {
-        if AmaLink::parse(&self.link).is_none() {
-            return Err(Invalid::new(
-                "ama.link",
-                format!("{:?} is not a link", self.link),
-                "\"none\", \"tcp://HOST:PORT\", \"unix:/path\", \"rfcomm\", \"ble\"",
-            ));
-        }
         check_len("ama.serial_number", &self.serial_number)?;
         check_len("ama.name", &self.name)?;
         check_len("ama.device_type", &self.device_type)?;
@@ -294,21 +412,14 @@ impl AmaConfig {
             ));
         }
         check_range("ama.rfcomm_channel", self.rfcomm_channel, 1, 30)?;
-        if parse_bd_addr(&self.bd_addr).is_none() {
+        if self.ble_service_data.0.len() > 20 {
             return Err(Invalid::new(
-                "ama.bd_addr",
-                format!("{:?} is not a Bluetooth address", self.bd_addr),
-                "AA:BB:CC:DD:EE:FF",
+                "ama.ble_service_data",
+                format!("{} bytes is too long", self.ble_service_data.0.len()),
+                "an even number of hex digits, at most 40",
             ));
         }
-        match parse_hex(&self.ble_service_data) {
-            Some(b) if b.len() <= 20 => Ok(()),
-            _ => Err(Invalid::new(
-                "ama.ble_service_data",
-                format!("{:?} is not hex of at most 20 bytes", self.ble_service_data),
-                "an even number of hex digits, at most 40",
-            )),
-        }
+        Ok(())
     }
 }
 
@@ -341,19 +452,55 @@ mod tests {
             f(&mut c);
             c.validate().unwrap_err().key
         };
-        assert_eq!(bad(|c| c.link = "carrier-pigeon".into()), "ama.link");
         assert_eq!(bad(|c| c.name = "x".repeat(21)), "ama.name");
         assert_eq!(bad(|c| c.locale = "fr-FR".into()), "ama.locale");
         assert_eq!(bad(|c| c.frames_per_packet = 0), "ama.frames_per_packet");
-        assert_eq!(bad(|c| c.bd_addr = "00:11".into()), "ama.bd_addr");
         assert_eq!(
-            bad(|c| c.ble_service_data = "0".into()),
+            bad(|c| c.ble_service_data = HexBytes(vec![0; 21])),
             "ama.ble_service_data"
         );
         assert_eq!(bad(|c| c.link_timeout_ms = 5_000), "ama.link_timeout_ms");
         assert_eq!(
             parse_bd_addr("01:23:45:67:89:AB"),
             Some([1, 0x23, 0x45, 0x67, 0x89, 0xAB])
+        );
+        // Values parsed at load: a bad one is a parse error naming its line, key and the
+        // accepted values.
+        let parse = |text: &str| {
+            crate::config::Config::parse(text, std::path::Path::new("a.toml"))
+                .unwrap_err()
+                .to_string()
+        };
+        let e = parse("[ama]\nlink = \"carrier-pigeon\"\n");
+        assert!(
+            e.starts_with("a.toml:2:") && e.contains("ama.link") && e.contains("rfcomm"),
+            "{e}"
+        );
+        let e = parse("[ama]\n\nbd_addr = \"00:11\"\n");
+        assert!(
+            e.starts_with("a.toml:3:") && e.contains("ama.bd_addr"),
+            "{e}"
+        );
+        let e = parse("[ama]\nble_service_data = \"0\"\n");
+        assert!(e.contains("ama.ble_service_data"), "{e}");
+    }
+
+    #[test]
+    fn typed_values_print_as_they_were_written() {
+        let text = "[ama]\nlink = \"tcp://127.0.0.1:7000\"\nbd_addr = \"01:23:45:67:89:AB\"\n\
+                    ble_service_data = \"00ff\"\n";
+        let c = crate::config::Config::parse(text, std::path::Path::new("a.toml")).unwrap();
+        assert_eq!(c.ama.link, AmaLink::Tcp("127.0.0.1:7000".into()));
+        let again = crate::config::Config::parse(&c.to_toml(), std::path::Path::new("b.toml"));
+        assert_eq!(again.unwrap(), c);
+    }
+
+    #[test]
+    fn default_session_settings_are_ama_protos_defaults() {
+        let c = crate::config::Config::default();
+        assert_eq!(
+            c.ama.session_settings(c.opus.bitrate),
+            SessionSettings::default()
         );
     }
 }

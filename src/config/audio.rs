@@ -1,18 +1,11 @@
 //! Sections of the audio path: [audio], [realtime], [denoise], [opus], [gate].
 
+use rt_core::gate::GateParams;
+use rt_core::options::{CaptureOptions, ThreadOptions};
+pub use rt_core::options::{StereoMix, WakeWordInput};
 use serde::{Deserialize, Serialize};
 
 use super::{check_range, Invalid};
-
-/// How a stereo-only device is reduced to mono.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StereoMix {
-    /// Keep the first (left) channel.
-    First,
-    /// Average the channels.
-    Mix,
-}
 
 /// [audio]: the ALSA capture device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +45,18 @@ impl Default for AudioConfig {
 pub const RATES: [u32; 2] = [16_000, 48_000];
 
 impl AudioConfig {
+    /// The capture device, as rt-core takes it.
+    pub fn capture_options(&self) -> CaptureOptions {
+        CaptureOptions {
+            device: self.device.clone(),
+            rate: self.rate,
+            period_frames: self.period_frames,
+            buffer_frames: self.buffer_frames,
+            stereo_mix: self.stereo_mix,
+            pace: self.pace,
+        }
+    }
+
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         if self.device.trim().is_empty() {
             return Err(Invalid::new(
@@ -133,6 +138,15 @@ impl Default for RealtimeConfig {
 }
 
 impl RealtimeConfig {
+    /// The real-time thread's scheduling, as rt-core takes it.
+    pub fn thread_options(&self) -> ThreadOptions {
+        ThreadOptions {
+            priority: self.priority,
+            lock_memory: self.lock_memory,
+            cpu: self.cpu,
+        }
+    }
+
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         check_range("realtime.priority", self.priority, 0, 99)?;
         check_range("realtime.budget_percent", self.budget_percent, 1, 100)?;
@@ -154,16 +168,6 @@ impl RealtimeConfig {
         }
         Ok(())
     }
-}
-
-/// Which 16 kHz signal feeds the wake-word detector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WakeWordInput {
-    /// After noise suppression.
-    Denoised,
-    /// Before noise suppression.
-    Raw,
 }
 
 /// [denoise]: noise suppression.
@@ -289,6 +293,16 @@ impl GateConfig {
             threshold_db: self.vad_threshold_db,
             min_speech_ms: self.vad_min_speech_ms,
             hangover_ms: self.vad_hangover_ms,
+        }
+    }
+
+    /// The gate's tuning in samples, with `[realtime] catchup_frames_per_period`.
+    pub fn params(&self, catchup_frames: u32) -> GateParams {
+        GateParams {
+            local_endpoint: self.local_endpoint,
+            catchup_frames,
+            vad: self.vad(),
+            ..GateParams::from_ms(self.preroll_ms, self.history_ms, self.max_utterance_ms)
         }
     }
 }

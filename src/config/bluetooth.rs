@@ -2,21 +2,11 @@
 
 use std::path::PathBuf;
 
+use avs_bluetooth::model::{InterfaceVersion, ProfileKind};
+pub use avs_bluetooth::pairing_policy::PairingPolicy;
 use serde::{Deserialize, Serialize};
 
 use super::{check_range, Invalid};
-
-/// When the pairing agent accepts an incoming (peer-initiated) pairing request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PairingPolicy {
-    /// Only while discoverable (EnterDiscoverableMode) or while a PairDevices directive runs.
-    WhenDiscoverable,
-    /// Always (just-works, NoInputNoOutput).
-    Always,
-    /// Never accept a peer-initiated pairing (PairDevices still works).
-    Never,
-}
 
 /// [bluetooth] section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,9 +16,10 @@ pub struct BluetoothConfig {
     /// the system bus; `ama-engine bluetooth` runs them alone whatever this says).
     pub enabled: bool,
     /// Interface version asserted to AVS: "2.0" or "1.0" (names and payloads follow it).
-    pub interface_version: String,
-    /// Profiles listed in the 2.0 capability assertion.
-    pub profiles: Vec<String>,
+    pub interface_version: InterfaceVersion,
+    /// Profiles listed in the 2.0 capability assertion (names parsed at load).
+    #[serde(with = "profile_names")]
+    pub profiles: Vec<ProfileKind>,
     /// BlueZ adapter name ("hci0"); empty for BlueZ's default adapter.
     pub adapter: String,
     /// Our friendlyName in the context; empty to use the adapter's Alias.
@@ -47,8 +38,12 @@ impl Default for BluetoothConfig {
     fn default() -> Self {
         Self {
             enabled: false,
-            interface_version: "2.0".into(),
-            profiles: vec!["AVRCP".into(), "A2DP_SINK".into(), "A2DP_SOURCE".into()],
+            interface_version: InterfaceVersion::V2,
+            profiles: vec![
+                ProfileKind::Avrcp,
+                ProfileKind::A2dpSink,
+                ProfileKind::A2dpSource,
+            ],
             adapter: String::new(),
             friendly_name: String::new(),
             state_dir: PathBuf::from("/var/lib/ama-engine"),
@@ -62,24 +57,33 @@ impl Default for BluetoothConfig {
 /// Accepted profile names in `bluetooth.profiles`.
 pub const PROFILE_NAMES: &str = "A2DP_SOURCE, A2DP_SINK, AVRCP, HFP, HID, SPP";
 
+/// `profiles` as names in the file (either spelling read, 2.0 spelling written), profile kinds
+/// in memory.
+mod profile_names {
+    use avs_bluetooth::model::{InterfaceVersion, ProfileKind};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[ProfileKind], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|p| p.wire_name(InterfaceVersion::V2)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ProfileKind>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|name| {
+                ProfileKind::parse(name).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "unknown profile {name:?} (accepted: {})",
+                        super::PROFILE_NAMES
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
 impl BluetoothConfig {
     pub(super) fn validate(&self) -> Result<(), Invalid> {
-        if self.interface_version != "2.0" && self.interface_version != "1.0" {
-            return Err(Invalid::new(
-                "bluetooth.interface_version",
-                format!("unknown version {:?}", self.interface_version),
-                "\"2.0\", \"1.0\"",
-            ));
-        }
-        for p in &self.profiles {
-            if crate::bluetooth::model::ProfileKind::parse(p).is_none() {
-                return Err(Invalid::new(
-                    "bluetooth.profiles",
-                    format!("unknown profile {p:?}"),
-                    PROFILE_NAMES,
-                ));
-            }
-        }
         if self.state_dir.as_os_str().is_empty() {
             return Err(Invalid::new(
                 "bluetooth.state_dir",
@@ -102,23 +106,6 @@ impl BluetoothConfig {
         Ok(())
     }
 
-    /// The asserted interface version.
-    pub fn version(&self) -> crate::bluetooth::model::InterfaceVersion {
-        if self.interface_version == "1.0" {
-            crate::bluetooth::model::InterfaceVersion::V1
-        } else {
-            crate::bluetooth::model::InterfaceVersion::V2
-        }
-    }
-
-    /// The configured profiles (validated names).
-    pub fn profile_kinds(&self) -> Vec<crate::bluetooth::model::ProfileKind> {
-        self.profiles
-            .iter()
-            .filter_map(|p| crate::bluetooth::model::ProfileKind::parse(p))
-            .collect()
-    }
-
     /// Where the device registry lives.
     pub fn registry_path(&self) -> PathBuf {
         self.state_dir.join("bluetooth-devices.json")
@@ -133,12 +120,32 @@ mod tests {
     fn bad_values_name_their_key() {
         let mut c = BluetoothConfig::default();
         assert!(c.validate().is_ok());
-        c.interface_version = "3.0".into();
-        assert_eq!(c.validate().unwrap_err().key, "bluetooth.interface_version");
-        c = BluetoothConfig::default();
-        c.profiles.push("A2DP-SORCE".into());
-        assert_eq!(c.validate().unwrap_err().key, "bluetooth.profiles");
-        c = BluetoothConfig::default();
+        // Version and profiles are parsed at load: errors name line, key, accepted values.
+        let parse = |text: &str| {
+            crate::config::Config::parse(text, std::path::Path::new("bt.toml"))
+                .unwrap_err()
+                .to_string()
+        };
+        let e = parse("[bluetooth]\ninterface_version = \"3.0\"\n");
+        assert!(
+            e.starts_with("bt.toml:2:") && e.contains("bluetooth.interface_version"),
+            "{e}"
+        );
+        let e = parse("[bluetooth]\nprofiles = [\"AVRCP\", \"A2DP-SORCE\"]\n");
+        assert!(
+            e.starts_with("bt.toml:2:") && e.contains("bluetooth.profiles") && e.contains("SPP"),
+            "{e}"
+        );
+        let ok = crate::config::Config::parse(
+            "[bluetooth]\ninterface_version = \"1.0\"\nprofiles = [\"a2dp-sink\", \"HFP\"]\n",
+            std::path::Path::new("bt.toml"),
+        )
+        .unwrap();
+        assert_eq!(ok.bluetooth.interface_version, InterfaceVersion::V1);
+        assert_eq!(
+            ok.bluetooth.profiles,
+            vec![ProfileKind::A2dpSink, ProfileKind::Hfp]
+        );
         c.operation_timeout_s = 0;
         assert_eq!(
             c.validate().unwrap_err().key,

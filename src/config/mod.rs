@@ -14,10 +14,11 @@ mod wakeword;
 
 use std::path::{Path, PathBuf};
 
+use rt_core::options::{PipelineOptions, RealtimeOptions};
 use serde::{Deserialize, Serialize};
 
 pub use ama::{
-    parse_bd_addr, parse_hex as parse_hex_data, AmaConfig, AmaInitiation, AmaLink, AmaProfile,
+    parse_bd_addr, parse_hex, AmaConfig, AmaInitiation, AmaLink, AmaProfile, BdAddr, HexBytes,
 };
 pub use audio::{
     AudioConfig, DenoiseConfig, GateConfig, OpusConfig, RealtimeConfig, StereoMix, WakeWordInput,
@@ -152,6 +153,23 @@ impl Config {
         self.bluetooth.validate()?;
         self.control.validate()?;
         Ok(())
+    }
+
+    /// The real-time side's options (rt-core): pipeline, gate, thread and rings.
+    pub fn realtime_options(&self) -> RealtimeOptions {
+        RealtimeOptions {
+            pipeline: PipelineOptions {
+                denoise: self.denoise.enabled,
+                wakeword_input: self.denoise.wakeword_input,
+                opus_bitrate: self.opus.codec_bitrate(),
+                opus_complexity: self.opus.complexity,
+                gate: self.gate.params(self.realtime.catchup_frames_per_period),
+            },
+            thread: self.realtime.thread_options(),
+            budget_percent: self.realtime.budget_percent,
+            outbound_capacity: self.realtime.outbound_capacity,
+            command_capacity: self.realtime.command_capacity,
+        }
     }
 
     /// The resolved configuration as TOML (what `check-config` prints).

@@ -9,6 +9,16 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
 #[test]
 fn empty_file_is_the_default() {
     assert_eq!(parse("").unwrap(), Config::default());
+    // The domain crates' own defaults are the file's defaults.
+    let c = Config::default();
+    assert_eq!(
+        c.realtime_options(),
+        rt_core::options::RealtimeOptions::default()
+    );
+    assert_eq!(
+        c.audio.capture_options(),
+        rt_core::options::CaptureOptions::default()
+    );
 }
 
 #[test]

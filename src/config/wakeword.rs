@@ -15,21 +15,11 @@
 
 use std::path::PathBuf;
 
+use rt_core::wakeword::WakeWordOptions;
+pub use rt_core::wakeword::WakeWordPlacement;
 use serde::{Deserialize, Serialize};
 
 use super::{check_range, Invalid};
-
-/// Where the detector runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WakeWordPlacement {
-    /// Inside the real-time thread's period (only if the runtime neither allocates nor breaks
-    /// the budget: see the wake-word section of ARCHITECTURE.md for the measurement).
-    Realtime,
-    /// On its own high-priority thread fed by an SPSC ring; detections come back through
-    /// another ring. The real-time thread only pushes and pops.
-    OwnThread,
-}
 
 /// [wakeword] section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +62,19 @@ impl Default for WakeWordConfig {
 }
 
 impl WakeWordConfig {
+    /// The detector's files, rule and placement, as rt-core takes them.
+    pub fn options(&self) -> WakeWordOptions {
+        WakeWordOptions {
+            model: self.model.clone(),
+            runtime: self.runtime.clone(),
+            cutoff: self.cutoff,
+            sliding_window: self.sliding_window,
+            refractory_ms: self.refractory_ms,
+            placement: self.placement,
+            thread_priority: self.thread_priority,
+        }
+    }
+
     pub(super) fn validate(&self) -> Result<(), Invalid> {
         if self.model.as_os_str().is_empty() {
             return Err(Invalid::new(
@@ -122,6 +125,7 @@ mod tests {
         let c = parse("[wakeword]\n").unwrap().wakeword;
         assert_eq!((c.cutoff, c.sliding_window), (None, None));
         assert_eq!(c.placement, super::WakeWordPlacement::OwnThread);
+        assert_eq!(c.options(), rt_core::wakeword::WakeWordOptions::default());
     }
 
     #[test]

@@ -58,6 +58,32 @@ def variant(v):
     return dbus.String(v, variant_level=1)
 
 
+def find_agent(bus, path):
+    '''The object at `path` of whichever connection serves org.bluez.Agent1 there.'''
+    for name in bus.list_names():
+        if not name.startswith(':'):
+            continue
+        try:
+            xml = bus.get_object(name, path, introspect=False).Introspect(
+                dbus_interface='org.freedesktop.DBus.Introspectable', timeout=2)
+        except dbus.exceptions.DBusException:
+            continue
+        if 'org.bluez.Agent1' in xml:
+            return bus.get_object(name, path, introspect=False)
+    raise ValueError('no agent at ' + path)
+
+
+def agent_args(method, args):
+    '''The Agent1 arguments after the device path, typed as bluetoothd sends them.'''
+    if method in ('RequestConfirmation',):
+        return [dbus.UInt32(args[0])]
+    if method == 'DisplayPasskey':
+        return [dbus.UInt32(args[0]), dbus.UInt16(args[1])]
+    if method in ('DisplayPinCode', 'AuthorizeService'):
+        return [dbus.String(args[0])]
+    return []
+
+
 def main():
     signal.signal(signal.SIGTERM, cleanup)
     tmp = tempfile.mkdtemp(prefix='ama-bluez-')
@@ -202,6 +228,17 @@ def main():
                         v = lines[i + 1].strip()
                         if v.startswith('variant') and v.endswith('"'):
                             result.append(v.rsplit('"', 2)[1])
+            elif op == 'agent_registrations':
+                calls = obj('/org/bluez').GetCalls(dbus_interface=MOCK)
+                result = [[str(c[1])] + [str(a) for a in c[2]] for c in calls
+                          if str(c[1]) in ('RegisterAgent', 'RequestDefaultAgent', 'UnregisterAgent')]
+            elif op == 'agent':
+                # What bluetoothd does: call the registered agent (found by introspection).
+                agent = find_agent(bus, cmd['path'])
+                args = [] if cmd['method'] in ('Cancel', 'Release') else \
+                    [dbus.ObjectPath(dev_path(mac))] + agent_args(cmd['method'], cmd.get('args', []))
+                reply = agent.get_dbus_method(cmd['method'], 'org.bluez.Agent1')(*args)
+                result = None if reply is None else str(reply)
             elif op == 'quit':
                 print(json.dumps({'ok': True}), flush=True)
                 break

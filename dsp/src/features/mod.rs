@@ -4,7 +4,7 @@
 //! gain control, log scale), and the int8 quantisation of the model's input tensor.
 //!
 //! **Guarantees**: bit-exact with the reference C implementation (as shipped in the PyPI
-//! package pymicro-features; `tests/wakeword_features.rs` in the engine crate compares them
+//! package pymicro-features; `wakeword_features` in rt-core's test binary compares them
 //! frame by frame); [`FrontEnd::new`] allocates, everything else is real-time safe.
 //!
 //! ```

@@ -7,16 +7,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use ama_proto::proto::Transport;
+use ama_proto::session::LinkInfo;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::net::UnixDatagram;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
+use crate::config::AmaConfig;
+
 use super::gatt::{self, GattEvent};
 use super::{AmaError, Link, SERVICE_UUID};
-use crate::ama::proto::Transport;
-use crate::ama::session::LinkInfo;
-use crate::config::{parse_hex_data, AmaConfig};
 
 /// Bytes buffered between the pump and the session in each direction.
 const PIPE: usize = 64 * 1024;
@@ -40,10 +41,7 @@ impl Drop for BleListener {
 /// The LE advertisement: the AMA service UUID, its service data, the device name.
 pub fn advertisement(cfg: &AmaConfig) -> bluer::adv::Advertisement {
     let mut service_data = BTreeMap::new();
-    service_data.insert(
-        SERVICE_UUID,
-        parse_hex_data(&cfg.ble_service_data).unwrap_or_default(),
-    );
+    service_data.insert(SERVICE_UUID, cfg.ble_service_data.0.clone());
     bluer::adv::Advertisement {
         advertisement_type: bluer::adv::Type::Peripheral,
         service_uuids: BTreeSet::from([SERVICE_UUID]),

@@ -12,7 +12,7 @@
 //! and `WriteValue`, which BlueZ uses when it does not use the acquired socket, hands its bytes
 //! over directly. Not real-time safe (async side only).
 
-use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
+use std::os::fd::IntoRawFd;
 use std::os::unix::net::UnixDatagram;
 use std::sync::Arc;
 
@@ -115,21 +115,13 @@ fn acquire_options(options: &PropMap) -> (u16, String) {
 
 /// A non-blocking, close-on-exec SOCK_SEQPACKET pair: (BlueZ's end, ours).
 fn seqpacket_pair() -> std::io::Result<(dbus::arg::OwnedFd, UnixDatagram)> {
-    let mut fds = [0; 2];
-    // SAFETY: socketpair writes two descriptors into the two-element array it is given.
-    let r = unsafe {
-        libc::socketpair(
-            libc::AF_UNIX,
-            libc::SOCK_SEQPACKET | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            0,
-            fds.as_mut_ptr(),
-        )
-    };
-    if r != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: both descriptors were just created by socketpair and are owned by nobody else.
-    let (theirs, ours) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+    let (theirs, ours) = socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+    )?;
     // SAFETY: into_raw_fd gives up std's ownership; dbus's OwnedFd takes it over and closes it
     // once the reply carrying it has been sent.
     let theirs = unsafe { dbus::arg::OwnedFd::new(theirs.into_raw_fd()) };
@@ -300,6 +292,8 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests {
+    use std::os::fd::FromRawFd;
+
     use super::*;
     use dbus::arg::Variant;
 

@@ -12,8 +12,8 @@ pub mod stream;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::ama::session::LinkInfo;
 use crate::config::{AmaConfig, AmaLink};
+use ama_proto::session::LinkInfo;
 
 /// The AMA SPP service UUID registered for RFCOMM (spec/ama-protocol.md, "Links").
 pub const RFCOMM_UUID: uuid::Uuid = uuid::uuid!("931C7E8A-540F-4686-B798-E8DF0A2AD9F7");
@@ -94,7 +94,7 @@ impl std::fmt::Debug for Listener {
 impl Listener {
     /// Starts listening as `[ama] link` says.
     pub async fn bind(cfg: &AmaConfig) -> Result<Self, AmaError> {
-        match cfg.link_kind() {
+        match cfg.link.clone() {
             AmaLink::None => Err(AmaError::NoLink),
             AmaLink::Tcp(addr) => Ok(Self::Stream(
                 stream::StreamListener::tcp(&addr, cfg.stream_mtu as usize).await?,

@@ -2,12 +2,13 @@
 //! channel, authentication required) and accepts the phone's connections as byte streams.
 //! Thin over bluer; the bytes are handled by the same code as TCP/Unix links.
 
+use ama_proto::proto::Transport;
+use ama_proto::session::LinkInfo;
 use futures::StreamExt;
 
-use super::{AmaError, Link, RFCOMM_UUID};
-use crate::ama::proto::Transport;
-use crate::ama::session::LinkInfo;
 use crate::config::AmaConfig;
+
+use super::{AmaError, Link, RFCOMM_UUID};
 
 /// The registered profile.
 pub struct RfcommListener {

@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use ama_proto::proto::Transport;
+use ama_proto::session::LinkInfo;
 use tokio::net::{TcpListener, UnixListener};
 
 use super::{AmaError, Link};
-use crate::ama::proto::Transport;
-use crate::ama::session::LinkInfo;
 
 /// A TCP or Unix listener.
 #[derive(Debug)]

@@ -1,0 +1,231 @@
+//! The per-period chain: convert -> denoise (48 kHz) -> decimate to 16 kHz -> wake-word
+//! detector -> gate -> Opus encoder.
+//!
+//! **Guarantees**: [`Pipeline::new`] builds and warms everything (nnnoiseless' lazy allocation
+//! included); [`Pipeline::process_chunk`] is real-time safe: no allocation, lock, log or
+//! blocking call.
+
+use dsp::denoise::Denoiser;
+use dsp::resample::{Decimator, Interpolator};
+use dsp::wakeword::WakeWordDetector;
+use dsp::{BLOCK_16K, FRAME_48K};
+use engine_base::messages::{Command, Outbound, PcmFrame};
+use engine_base::now_ns;
+use rtrb::Producer;
+
+use crate::gate::Gate;
+use crate::options::{PipelineOptions, WakeWordInput};
+use crate::telemetry::{Stage, Telemetry};
+
+/// Time spent per stage in one period, in ns.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StageTimes {
+    pub ns: [u64; Stage::COUNT],
+}
+
+impl StageTimes {
+    fn add(&mut self, stage: Stage, ns: u64) {
+        self.ns[stage as usize] += ns;
+    }
+}
+
+/// Errors building the pipeline (before the loop).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// The capture rate is not one the pipeline handles.
+    #[error("capture rate {0} Hz is not supported (16000 or 48000)")]
+    Rate(u32),
+    /// The encoder could not be set up.
+    #[error(transparent)]
+    Codec(#[from] dsp::codec::CodecError),
+}
+
+/// The whole chain for 10 ms chunks.
+pub struct Pipeline {
+    rate: u32,
+    interp: Option<Interpolator>,
+    denoiser: Denoiser,
+    decim: Decimator,
+    /// Second decimator for the raw signal when the detector hears it before suppression.
+    decim_raw: Option<Decimator>,
+    detector: Option<Box<dyn WakeWordDetector>>,
+    gate: Gate,
+    in48: [f32; FRAME_48K],
+    den48: [f32; FRAME_48K],
+    out16: [f32; BLOCK_16K],
+    raw16: [f32; BLOCK_16K],
+    in16: [f32; BLOCK_16K],
+    /// 16 kHz blocks processed.
+    blocks: u64,
+    always: bool,
+    level_acc: f64,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("rate", &self.rate)
+            .field("blocks", &self.blocks)
+            .field("gate", &self.gate)
+            .finish()
+    }
+}
+
+impl Pipeline {
+    /// Builds the chain for a source at `rate` Hz. `detector` is optional (button-only when
+    /// `None`); `always` opens one stream for the whole input (`simulate --gate always`).
+    /// Not real-time safe.
+    pub fn new(
+        cfg: &PipelineOptions,
+        rate: u32,
+        detector: Option<Box<dyn WakeWordDetector>>,
+        always: bool,
+    ) -> Result<Self, PipelineError> {
+        if rate != 16_000 && rate != 48_000 {
+            return Err(PipelineError::Rate(rate));
+        }
+        let encoder = dsp::codec::OpusEncoder::new(cfg.opus_bitrate, cfg.opus_complexity)?;
+        let gate = Gate::new(cfg.gate, encoder);
+        let raw_tap = cfg.denoise && cfg.wakeword_input == WakeWordInput::Raw && detector.is_some();
+        Ok(Self {
+            rate,
+            interp: (rate == 16_000).then(Interpolator::new),
+            denoiser: Denoiser::new(cfg.denoise),
+            decim: Decimator::new(),
+            decim_raw: raw_tap.then(Decimator::new),
+            detector,
+            gate,
+            in48: [0.0; FRAME_48K],
+            den48: [0.0; FRAME_48K],
+            out16: [0.0; BLOCK_16K],
+            raw16: [0.0; BLOCK_16K],
+            in16: [0.0; BLOCK_16K],
+            blocks: 0,
+            always,
+            level_acc: 0.0,
+        })
+    }
+
+    /// Performs the lazy, per-thread allocations of the chain (nnnoiseless' FFT plans) on the
+    /// calling thread: call it on the real-time thread before the loop. Not real-time safe.
+    pub fn warm_up_on_this_thread(&mut self) {
+        self.denoiser.warm();
+    }
+
+    /// Input samples per 10 ms chunk at the source rate.
+    pub fn chunk_len(&self) -> usize {
+        self.rate as usize / 100
+    }
+
+    /// Hands the PCM of every encoded frame to `tap` as well. Not real-time safe.
+    pub fn set_pcm_tap(&mut self, tap: rtrb::Producer<PcmFrame>) {
+        self.gate.set_pcm_tap(tap);
+    }
+
+    /// The gate (for inspection).
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    /// Applies a command. Real-time safe: turning wake-word detection back on calls the
+    /// detector's `reset`, which the `WakeWordDetector` contract makes real-time safe (the
+    /// full reset that reloads a model is only made off this thread).
+    pub fn command(&mut self, cmd: Command, out: &mut Producer<Outbound>, tel: &Telemetry) {
+        if let Command::SetWakeWordEnabled(true) = cmd {
+            if let Some(d) = self.detector.as_mut() {
+                d.reset();
+            }
+        }
+        self.gate.command(cmd, out, tel);
+    }
+
+    /// Processes one 10 ms chunk (480 samples at 48 kHz, or 160 at 16 kHz) whose first sample
+    /// was captured at `capture_ns`. Stage times are added to `times`. Real-time safe.
+    pub fn process_chunk(
+        &mut self,
+        chunk: &[i16],
+        capture_ns: u64,
+        soft_deadline_ns: u64,
+        out: &mut Producer<Outbound>,
+        tel: &Telemetry,
+        times: &mut StageTimes,
+    ) {
+        if self.always && self.blocks == 0 {
+            self.gate.open_always(out, tel);
+        }
+        let t0 = now_ns();
+        if let Some(interp) = self.interp.as_mut() {
+            dsp::i16_to_f32(chunk, &mut self.in16);
+            interp.process(&self.in16, &mut self.in48);
+        } else {
+            dsp::i16_to_f32(chunk, &mut self.in48);
+        }
+        self.level_acc = self.in48.iter().map(|s| f64::from(s * s)).sum::<f64>();
+        let t1 = now_ns();
+        times.add(Stage::Convert, t1 - t0);
+
+        self.denoiser.process(&self.in48, &mut self.den48);
+        let t2 = now_ns();
+        times.add(Stage::Denoise, t2 - t1);
+
+        self.decim.process(&self.den48, &mut self.out16);
+        if let Some(d) = self.decim_raw.as_mut() {
+            d.process(&self.in48, &mut self.raw16);
+        }
+        let t3 = now_ns();
+        times.add(Stage::Resample, t3 - t2);
+
+        let first = self.blocks * BLOCK_16K as u64;
+        let detection = match self.detector.as_mut() {
+            Some(d) if self.gate.wake_enabled() => {
+                let input = if self.decim_raw.is_some() {
+                    &self.raw16
+                } else {
+                    &self.out16
+                };
+                d.process(first, input)
+            }
+            _ => None,
+        };
+        let t4 = now_ns();
+        times.add(Stage::Detect, t4 - t3);
+
+        self.gate.push_block(&self.out16, capture_ns);
+        if let Some(mut det) = detection {
+            if self.decim_raw.is_some() {
+                // The detector heard the raw path, which leads the denoised stream by the
+                // suppressor's delay: move the indices onto the stream's timeline.
+                let lag = (self.denoiser.delay_samples() / dsp::resample::FACTOR) as u64;
+                det.start_sample += lag;
+                det.end_sample += lag;
+            }
+            self.gate.on_detection(det, out, tel);
+        }
+        let encode = self.gate.encode_due(soft_deadline_ns, out, tel);
+        let t6 = now_ns();
+        times.add(Stage::Gate, (t6 - t4).saturating_sub(encode));
+        times.add(Stage::Encode, encode);
+        self.blocks += 1;
+    }
+
+    /// Mean square of the last chunk's input (16-bit scale). Real-time safe.
+    pub fn last_energy(&self) -> f64 {
+        self.level_acc / FRAME_48K as f64
+    }
+
+    /// The source ended: flush and close the open stream. Real-time safe (unbounded work).
+    pub fn finish(&mut self, out: &mut Producer<Outbound>, tel: &Telemetry) {
+        self.gate.finish(out, tel);
+    }
+
+    /// Algorithmic latency from capture to frame-ready, in µs: the 20 ms Opus frame, the
+    /// suppressor's and the decimator's delays (the period's own buffering is added by the
+    /// caller).
+    pub fn algorithmic_latency_us(&self) -> f64 {
+        let denoise = self.denoiser.delay_samples() as f64 / 48.0;
+        let resample =
+            dsp::resample::group_delay_48k() / 48.0 * if self.interp.is_some() { 2.0 } else { 1.0 };
+        20_000.0 + (denoise + resample) * 1000.0
+    }
+}

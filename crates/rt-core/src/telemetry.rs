@@ -1,0 +1,457 @@
+//! Counters and latency histograms shared between the real-time thread and readers.
+//!
+//! **Guarantees**: everything here is atomics in memory allocated at construction. Recording
+//! (`record`, `add`) is one or a few relaxed atomic operations: real-time safe, never blocks.
+//! Readers take [`Snapshot`]s at any time while the loop runs.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+
+use serde::Serialize;
+
+/// Sub-buckets per power of two: 32 gives about 3 % resolution.
+const SUB_BITS: u32 = 5;
+const SUB: usize = 1 << SUB_BITS;
+/// Highest power of two tracked (2^28 ns = 268 ms); larger values land in the last bucket.
+const MAX_POW: usize = 28;
+const BUCKETS: usize = (MAX_POW + 1) * SUB;
+
+/// A log-linear histogram of nanosecond durations with atomic buckets.
+pub struct Histogram {
+    buckets: Box<[AtomicU64]>,
+    count: AtomicU64,
+    sum: AtomicU64,
+    min: AtomicU64,
+    max: AtomicU64,
+}
+
+impl std::fmt::Debug for Histogram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Histogram")
+            .field("count", &self.count.load(Relaxed))
+            .finish()
+    }
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn bucket_of(ns: u64) -> usize {
+    if ns < SUB as u64 {
+        return ns as usize;
+    }
+    let pow = 63 - ns.leading_zeros() as usize; // >= SUB_BITS
+    let shift = pow - SUB_BITS as usize;
+    let sub = ((ns >> shift) as usize) & (SUB - 1);
+    let idx = (pow - SUB_BITS as usize + 1) * SUB + sub;
+    idx.min(BUCKETS - 1)
+}
+
+/// Upper bound (exclusive) of bucket `idx`, in ns.
+fn bucket_high(idx: usize) -> u64 {
+    if idx < SUB {
+        return idx as u64 + 1;
+    }
+    let group = idx / SUB; // >= 1
+    let sub = (idx % SUB) as u64;
+    let shift = (group - 1) as u32;
+    (SUB as u64 + sub + 1) << shift
+}
+
+impl Histogram {
+    /// An empty histogram. Not real-time safe (allocates the buckets).
+    pub fn new() -> Self {
+        Self {
+            buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+            count: AtomicU64::new(0),
+            sum: AtomicU64::new(0),
+            min: AtomicU64::new(u64::MAX),
+            max: AtomicU64::new(0),
+        }
+    }
+
+    /// Records one duration. Real-time safe.
+    pub fn record(&self, ns: u64) {
+        if let Some(b) = self.buckets.get(bucket_of(ns)) {
+            b.fetch_add(1, Relaxed);
+        }
+        self.count.fetch_add(1, Relaxed);
+        self.sum.fetch_add(ns, Relaxed);
+        self.min.fetch_min(ns, Relaxed);
+        self.max.fetch_max(ns, Relaxed);
+    }
+
+    /// Summary statistics. Not real-time safe.
+    pub fn stats(&self) -> Stats {
+        let count = self.count.load(Relaxed);
+        let counts: Vec<u64> = self.buckets.iter().map(|b| b.load(Relaxed)).collect();
+        let total: u64 = counts.iter().sum();
+        let quantile = |q: f64| -> u64 {
+            if total == 0 {
+                return 0;
+            }
+            let rank = ((q * total as f64).ceil() as u64).clamp(1, total);
+            let mut seen = 0;
+            for (i, c) in counts.iter().enumerate() {
+                seen += c;
+                if seen >= rank {
+                    return bucket_high(i);
+                }
+            }
+            bucket_high(BUCKETS - 1)
+        };
+        let max = self.max.load(Relaxed);
+        let clamp = |v: u64| v.min(max);
+        Stats {
+            count,
+            min_ns: if count == 0 {
+                0
+            } else {
+                self.min.load(Relaxed)
+            },
+            median_ns: clamp(quantile(0.5)),
+            p99_ns: clamp(quantile(0.99)),
+            p999_ns: clamp(quantile(0.999)),
+            max_ns: max,
+            mean_ns: self.sum.load(Relaxed).checked_div(count).unwrap_or(0),
+        }
+    }
+}
+
+/// Summary of a histogram (quantiles are bucket upper bounds, within 3 %).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Stats {
+    pub count: u64,
+    pub min_ns: u64,
+    pub median_ns: u64,
+    pub p99_ns: u64,
+    pub p999_ns: u64,
+    pub max_ns: u64,
+    pub mean_ns: u64,
+}
+
+/// The timed stages of one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// i16 -> f32 (and 16 -> 48 kHz when the device runs at 16 kHz).
+    Convert,
+    /// nnnoiseless.
+    Denoise,
+    /// 48 -> 16 kHz decimation.
+    Resample,
+    /// Wake-word detector.
+    Detect,
+    /// Gate bookkeeping and end-of-speech detection.
+    Gate,
+    /// Opus encoding (all frames encoded in the period).
+    Encode,
+    /// All processing of the period (the budgeted quantity).
+    Period,
+}
+
+impl Stage {
+    /// Number of stages (the length of [`Stage::ALL`] and of per-stage arrays).
+    pub const COUNT: usize = 7;
+
+    /// Every stage, in pipeline order; `ALL[s as usize] == s`.
+    pub const ALL: [Stage; Stage::COUNT] = [
+        Stage::Convert,
+        Stage::Denoise,
+        Stage::Resample,
+        Stage::Detect,
+        Stage::Gate,
+        Stage::Encode,
+        Stage::Period,
+    ];
+
+    /// Display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Convert => "convert",
+            Stage::Denoise => "denoise",
+            Stage::Resample => "resample",
+            Stage::Detect => "detect",
+            Stage::Gate => "gate",
+            Stage::Encode => "encode",
+            Stage::Period => "period",
+        }
+    }
+}
+
+/// Everything the engine counts while running.
+#[derive(Debug)]
+pub struct Telemetry {
+    stages: [Histogram; Stage::COUNT],
+    /// Capture-to-frame-ready latency of live (not backlog) frames.
+    pub latency: Histogram,
+    /// Periods processed.
+    pub periods: AtomicU64,
+    /// Periods whose processing exceeded the budget.
+    pub overruns: AtomicU64,
+    /// ALSA overruns (xruns) recovered.
+    pub xruns: AtomicU64,
+    /// ALSA suspends recovered.
+    pub suspends: AtomicU64,
+    /// Read errors other than xrun/suspend that were recovered by re-preparing.
+    pub read_errors: AtomicU64,
+    /// Frames and stream events dropped because the outbound ring was full.
+    pub dropped: AtomicU64,
+    /// Frames libopus failed to encode.
+    pub encode_errors: AtomicU64,
+    /// Frames encoded and handed over.
+    pub frames: AtomicU64,
+    /// Streams started.
+    pub streams: AtomicU64,
+    /// Wake-word detections.
+    pub detections: AtomicU64,
+    /// Most frames encoded in one 10 ms block (1 live + catch-up).
+    pub max_frames_per_block: AtomicU64,
+    /// Frames encoded beyond one per block to catch up with a backlog.
+    pub catchup_frames: AtomicU64,
+    /// Frames encoded while the stream was behind live audio by at least a frame (pre-roll
+    /// and wake-word backlog).
+    pub backlog_frames: AtomicU64,
+    /// Periods over budget in which catch-up frames were encoded.
+    pub catchup_overruns: AtomicU64,
+    /// Allocations caught in the real-time loop by the allocation guard.
+    pub alloc_violations: AtomicU64,
+    /// Level of the last period in dBFS (f32 bits).
+    level_dbfs: AtomicU32,
+    /// Budget per period in ns.
+    pub budget_ns: AtomicU64,
+    /// Period length in ns.
+    pub period_ns: AtomicU64,
+}
+
+impl Default for Telemetry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Telemetry {
+    /// All zero. Not real-time safe.
+    pub fn new() -> Self {
+        Self {
+            stages: std::array::from_fn(|_| Histogram::new()),
+            latency: Histogram::new(),
+            periods: AtomicU64::new(0),
+            overruns: AtomicU64::new(0),
+            xruns: AtomicU64::new(0),
+            suspends: AtomicU64::new(0),
+            read_errors: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            encode_errors: AtomicU64::new(0),
+            frames: AtomicU64::new(0),
+            streams: AtomicU64::new(0),
+            detections: AtomicU64::new(0),
+            max_frames_per_block: AtomicU64::new(0),
+            catchup_frames: AtomicU64::new(0),
+            backlog_frames: AtomicU64::new(0),
+            catchup_overruns: AtomicU64::new(0),
+            alloc_violations: AtomicU64::new(0),
+            level_dbfs: AtomicU32::new((-120.0f32).to_bits()),
+            budget_ns: AtomicU64::new(0),
+            period_ns: AtomicU64::new(0),
+        }
+    }
+
+    /// The histogram of `stage`.
+    pub fn stage(&self, stage: Stage) -> &Histogram {
+        &self.stages[stage as usize]
+    }
+
+    /// Records a stage duration. Real-time safe.
+    pub fn record(&self, stage: Stage, ns: u64) {
+        self.stage(stage).record(ns);
+    }
+
+    /// Adds one to a counter. Real-time safe.
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Relaxed);
+    }
+
+    /// Stores the input level. Real-time safe.
+    pub fn set_level_dbfs(&self, db: f32) {
+        self.level_dbfs.store(db.to_bits(), Relaxed);
+    }
+
+    /// The last input level in dBFS.
+    pub fn level_dbfs(&self) -> f32 {
+        f32::from_bits(self.level_dbfs.load(Relaxed))
+    }
+
+    /// A consistent-enough copy of everything for reports. Not real-time safe.
+    pub fn snapshot(&self) -> Snapshot {
+        let period_ns = self.period_ns.load(Relaxed);
+        Snapshot {
+            period_us: period_ns as f64 / 1000.0,
+            budget_us: self.budget_ns.load(Relaxed) as f64 / 1000.0,
+            stages: Stage::ALL
+                .iter()
+                .map(|s| StageRow::new(*s, self.stage(*s).stats(), period_ns))
+                .collect(),
+            latency: self.latency.stats(),
+            periods: self.periods.load(Relaxed),
+            overruns: self.overruns.load(Relaxed),
+            xruns: self.xruns.load(Relaxed),
+            suspends: self.suspends.load(Relaxed),
+            read_errors: self.read_errors.load(Relaxed),
+            dropped: self.dropped.load(Relaxed),
+            encode_errors: self.encode_errors.load(Relaxed),
+            frames: self.frames.load(Relaxed),
+            streams: self.streams.load(Relaxed),
+            detections: self.detections.load(Relaxed),
+            max_frames_per_block: self.max_frames_per_block.load(Relaxed),
+            catchup_frames: self.catchup_frames.load(Relaxed),
+            backlog_frames: self.backlog_frames.load(Relaxed),
+            catchup_overruns: self.catchup_overruns.load(Relaxed),
+            alloc_violations: self.alloc_violations.load(Relaxed),
+        }
+    }
+}
+
+/// One stage's timings in µs and as percent of the period.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageRow {
+    pub stage: &'static str,
+    pub count: u64,
+    pub min_us: f64,
+    pub median_us: f64,
+    pub p99_us: f64,
+    pub p999_us: f64,
+    pub max_us: f64,
+    pub median_percent_of_period: f64,
+    pub p999_percent_of_period: f64,
+}
+
+impl StageRow {
+    fn new(stage: Stage, s: Stats, period_ns: u64) -> Self {
+        let us = |ns: u64| ns as f64 / 1000.0;
+        let pct = |ns: u64| {
+            if period_ns == 0 {
+                0.0
+            } else {
+                100.0 * ns as f64 / period_ns as f64
+            }
+        };
+        Self {
+            stage: stage.name(),
+            count: s.count,
+            min_us: us(s.min_ns),
+            median_us: us(s.median_ns),
+            p99_us: us(s.p99_ns),
+            p999_us: us(s.p999_ns),
+            max_us: us(s.max_ns),
+            median_percent_of_period: pct(s.median_ns),
+            p999_percent_of_period: pct(s.p999_ns),
+        }
+    }
+}
+
+/// Everything counted, for report.json and the exit table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub period_us: f64,
+    pub budget_us: f64,
+    pub stages: Vec<StageRow>,
+    pub latency: Stats,
+    pub periods: u64,
+    pub overruns: u64,
+    pub xruns: u64,
+    pub suspends: u64,
+    pub read_errors: u64,
+    pub dropped: u64,
+    pub encode_errors: u64,
+    pub frames: u64,
+    pub streams: u64,
+    pub detections: u64,
+    pub max_frames_per_block: u64,
+    pub catchup_frames: u64,
+    pub backlog_frames: u64,
+    pub catchup_overruns: u64,
+    pub alloc_violations: u64,
+}
+
+impl Snapshot {
+    /// The timing table as text, one row a stage.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "{:<9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7}\n",
+            "stage", "count", "min us", "median", "p99", "p99.9", "max", "%period"
+        );
+        for r in &self.stages {
+            s += &format!(
+                "{:<9} {:>8} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>6.2}%\n",
+                r.stage,
+                r.count,
+                r.min_us,
+                r.median_us,
+                r.p99_us,
+                r.p999_us,
+                r.max_us,
+                r.median_percent_of_period
+            );
+        }
+        s += &format!(
+            "periods {}  over budget ({:.0} us) {}  xruns {}  suspends {}  dropped {}  frames {}  streams {}  detections {}  alloc violations {}\n",
+            self.periods,
+            self.budget_us,
+            self.overruns,
+            self.xruns,
+            self.suspends,
+            self.dropped,
+            self.frames,
+            self.streams,
+            self.detections,
+            self.alloc_violations
+        );
+        if self.latency.count > 0 {
+            s += &format!(
+                "capture-to-frame-ready latency of live frames: median {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} frames)\n",
+                self.latency.median_ns as f64 / 1e6,
+                self.latency.p99_ns as f64 / 1e6,
+                self.latency.max_ns as f64 / 1e6,
+                self.latency.count
+            );
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_within_resolution() {
+        let h = Histogram::new();
+        for v in 1..=10_000u64 {
+            h.record(v * 100);
+        }
+        let s = h.stats();
+        assert_eq!(s.count, 10_000);
+        assert_eq!(s.min_ns, 100);
+        assert_eq!(s.max_ns, 1_000_000);
+        let close = |got: u64, want: f64| (got as f64 - want).abs() / want < 0.04;
+        assert!(close(s.median_ns, 500_000.0), "{}", s.median_ns);
+        assert!(close(s.p99_ns, 990_000.0), "{}", s.p99_ns);
+        assert!(close(s.p999_ns, 999_000.0), "{}", s.p999_ns);
+    }
+
+    #[test]
+    fn bucket_bounds_grow_monotonically() {
+        let mut last = 0;
+        for i in 0..BUCKETS {
+            let h = bucket_high(i);
+            assert!(h > last, "bucket {i}");
+            last = h;
+        }
+        for v in [0u64, 1, 31, 32, 33, 1000, 123_456, 10_000_000] {
+            assert!(bucket_high(bucket_of(v)) > v, "{v}");
+        }
+    }
+}

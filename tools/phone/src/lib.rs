@@ -1,0 +1,587 @@
+//! `ama-phone CONNECT-ADDR`: plays the Alexa app's side for development and tests, like the
+//! debug apps of the AMA Kit. A development tool, not part of the engine: the engine's
+//! integration tests use it as a library, `scripts/demo.sh` runs its binary. It connects over TCP or a Unix socket, checks the version
+//! packet, asks for device information, configuration and features, answers START_SPEECH
+//! (SUCCESS, or BUSY), sends speech states, endpoints after a configurable time or on request,
+//! asks PROVIDE_SPEECH for multi-turn, answers keep-alives, writes each utterance as Ogg Opus
+//! and prints the dialog as it happens. Not real-time safe (an ordinary async client).
+
+pub mod cli;
+mod utterance;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+pub use utterance::{Ending, Utterance};
+
+use ama_proto::envelope;
+use ama_proto::proto::{
+    control_envelope::Payload, response, speech_initiator, Command as AmaCommand, ControlEnvelope,
+    DeviceConfiguration, DeviceFeatures, DeviceInformation, Dialog, EndpointSpeech, ErrorCode,
+    GetDeviceConfiguration, GetDeviceFeatures, GetDeviceInformation, KeepAlive, NotifySpeechState,
+    ProvideSpeech, SpeechState, StopSpeech,
+};
+use ama_proto::transport::{encode_envelope, Decoder, Frame, VersionPacket, VERSION_PACKET_LEN};
+
+/// What the tool does.
+#[derive(Debug, Clone)]
+pub struct PhoneOptions {
+    /// `tcp://HOST:PORT`, `HOST:PORT` or `unix:/path`.
+    pub addr: String,
+    /// Send ENDPOINT_SPEECH this long after accepting an utterance (None: wait for the
+    /// accessory to end it).
+    pub endpoint_after: Option<Duration>,
+    /// Send STOP_SPEECH (USER_CANCELLED) this long after accepting, instead of endpointing.
+    pub stop_after: Option<Duration>,
+    /// Answer START_SPEECH with BUSY.
+    pub busy: bool,
+    /// Ask PROVIDE_SPEECH this many times after each dialog's first turn.
+    pub multi_turn: u32,
+    /// Write each utterance here as Ogg Opus.
+    pub out_dir: Option<PathBuf>,
+    /// Stop after this many utterances have ended (and `linger` has passed).
+    pub utterances: Option<usize>,
+    /// Stop after this long in any case.
+    pub max_time: Option<Duration>,
+    /// Send KEEP_ALIVE this often.
+    pub keepalive: Option<Duration>,
+    /// Answer nothing at all after the handshake (a phone that hangs).
+    pub silent: bool,
+    /// Close the link this long after the first utterance starts (link-drop tests).
+    pub drop_after: Option<Duration>,
+    /// After the last utterance, keep reading this long for frames still in flight.
+    pub linger: Duration,
+    /// Print nothing.
+    pub quiet: bool,
+    /// Retry connecting this long while nothing listens yet.
+    pub connect_wait: Duration,
+}
+
+impl PhoneOptions {
+    /// Defaults for `addr`: endpoint after 3 s, no multi-turn, run until the link closes.
+    pub fn new(addr: &str) -> Self {
+        Self {
+            addr: addr.to_owned(),
+            endpoint_after: Some(Duration::from_secs(3)),
+            stop_after: None,
+            busy: false,
+            multi_turn: 0,
+            out_dir: None,
+            utterances: None,
+            max_time: None,
+            keepalive: None,
+            silent: false,
+            drop_after: None,
+            linger: Duration::from_millis(300),
+            quiet: false,
+            connect_wait: Duration::ZERO,
+        }
+    }
+}
+
+/// Requests typed at the tool while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneRequest {
+    Endpoint,
+    Stop,
+    ProvideSpeech,
+    Quit,
+}
+
+/// What the tool saw.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PhoneReport {
+    pub version: Option<(u8, u8, u16, u16)>,
+    #[serde(skip)]
+    pub device_information: Option<DeviceInformation>,
+    #[serde(skip)]
+    pub device_configuration: Option<DeviceConfiguration>,
+    #[serde(skip)]
+    pub device_features: Option<DeviceFeatures>,
+    pub utterances: Vec<Utterance>,
+    pub busy_answers: u32,
+    pub keepalives_received: u32,
+    pub keepalive_replies: u32,
+    pub malformed: u64,
+    /// Error codes of the accessory's replies to our requests, by command name.
+    pub replies: Vec<(String, i32)>,
+    pub closed_by_accessory: bool,
+    /// Every control frame payload received, in order (for independent decoding).
+    #[serde(skip)]
+    pub control_frames: Vec<Vec<u8>>,
+}
+
+/// The tool's failures.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PhoneError {
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("link error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("bad version packet: {0}")]
+    Version(#[from] ama_proto::transport::VersionError),
+}
+
+trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Conn for T {}
+
+async fn connect(addr: &str) -> Result<Box<dyn Conn>, PhoneError> {
+    let err = |source| PhoneError::Connect {
+        addr: addr.to_owned(),
+        source,
+    };
+    if let Some(path) = addr.strip_prefix("unix:") {
+        Ok(Box::new(
+            tokio::net::UnixStream::connect(path).await.map_err(err)?,
+        ))
+    } else {
+        let hp = addr.strip_prefix("tcp://").unwrap_or(addr);
+        let s = tokio::net::TcpStream::connect(hp).await.map_err(err)?;
+        let _ = s.set_nodelay(true);
+        Ok(Box::new(s))
+    }
+}
+
+/// Runs the tool without interactive requests.
+pub async fn run(opts: PhoneOptions) -> Result<PhoneReport, PhoneError> {
+    let (_tx, rx) = mpsc::channel(1);
+    run_with(opts, rx).await
+}
+
+struct Phone {
+    opts: PhoneOptions,
+    report: PhoneReport,
+    out: Vec<u8>,
+    /// Index in report.utterances of the utterance receiving voice.
+    current: Option<usize>,
+    /// When to endpoint / stop the current utterance.
+    deadline: Option<(Instant, PhoneRequest)>,
+    /// Turns of PROVIDE_SPEECH left in the current dialog.
+    turns_left: u32,
+    ended: usize,
+    done_at: Option<Instant>,
+    drop_at: Option<Instant>,
+}
+
+impl Phone {
+    fn say(&self, line: std::fmt::Arguments<'_>) {
+        if !self.opts.quiet {
+            println!("phone: {line}");
+        }
+    }
+
+    fn send(&mut self, env: ControlEnvelope) {
+        encode_envelope(&env, &mut self.out);
+    }
+
+    fn reply(&mut self, command: i32, code: ErrorCode, payload: Option<response::Payload>) {
+        self.send(envelope::reply(command, code, payload));
+    }
+
+    fn states(&mut self, states: &[SpeechState]) {
+        for s in states {
+            self.send(envelope::request(
+                AmaCommand::NotifySpeechState,
+                Payload::NotifySpeechState(NotifySpeechState { state: *s as i32 }),
+            ));
+        }
+    }
+
+    fn open(&mut self, u: Utterance, now: Instant) {
+        self.report.utterances.push(u);
+        self.current = Some(self.report.utterances.len() - 1);
+        self.deadline = match (self.opts.stop_after, self.opts.endpoint_after) {
+            (Some(t), _) => Some((now + t, PhoneRequest::Stop)),
+            (None, Some(t)) => Some((now + t, PhoneRequest::Endpoint)),
+            (None, None) => None,
+        };
+        if self.drop_at.is_none() {
+            self.drop_at = self.opts.drop_after.map(|d| now + d);
+        }
+        self.states(&[SpeechState::Listening]);
+    }
+
+    /// Marks the current utterance ended; voice frames still in flight keep going to it.
+    fn close(&mut self, ending: Ending, now: Instant) {
+        self.deadline = None;
+        let Some(i) = self.current else { return };
+        let u = &mut self.report.utterances[i];
+        if u.ending != Ending::Open {
+            return;
+        }
+        u.ending = ending;
+        let (dialog, n, secs) = (u.dialog, u.packets.len(), u.seconds());
+        self.say(format_args!(
+            "dialog {dialog}: ended ({ending:?}) after {n} Opus frames ({secs:.2} s so far)"
+        ));
+        self.ended += 1;
+        self.states(&[SpeechState::Processing, SpeechState::Speaking]);
+        if self.turns_left > 0
+            && ending != Ending::PhoneStop
+            && !matches!(ending, Ending::AccessoryStop(_))
+        {
+            self.turns_left -= 1;
+            self.say(format_args!(
+                "dialog {dialog}: -> PROVIDE_SPEECH (multi-turn)"
+            ));
+            self.send(envelope::request(
+                AmaCommand::ProvideSpeech,
+                Payload::ProvideSpeech(ProvideSpeech {
+                    dialog: Some(Dialog { id: dialog }),
+                }),
+            ));
+        } else {
+            self.states(&[SpeechState::Idle]);
+            if let Some(want) = self.opts.utterances {
+                if self.ended >= want {
+                    self.done_at = Some(now + self.opts.linger);
+                }
+            }
+        }
+    }
+
+    fn request(&mut self, r: PhoneRequest, now: Instant) {
+        let Some(i) = self.current else { return };
+        let dialog = self.report.utterances[i].dialog;
+        match r {
+            PhoneRequest::Endpoint => {
+                self.say(format_args!("dialog {dialog}: -> ENDPOINT_SPEECH"));
+                self.send(envelope::request(
+                    AmaCommand::EndpointSpeech,
+                    Payload::EndpointSpeech(EndpointSpeech {
+                        dialog: Some(Dialog { id: dialog }),
+                    }),
+                ));
+                self.close(Ending::PhoneEndpoint, now);
+            }
+            PhoneRequest::Stop => {
+                self.say(format_args!(
+                    "dialog {dialog}: -> STOP_SPEECH (USER_CANCELLED)"
+                ));
+                self.send(envelope::request(
+                    AmaCommand::StopSpeech,
+                    Payload::StopSpeech(StopSpeech {
+                        error_code: ErrorCode::UserCancelled as i32,
+                        dialog: Some(Dialog { id: dialog }),
+                    }),
+                ));
+                self.close(Ending::PhoneStop, now);
+            }
+            PhoneRequest::ProvideSpeech => {
+                self.turns_left += 1;
+                self.send(envelope::request(
+                    AmaCommand::ProvideSpeech,
+                    Payload::ProvideSpeech(ProvideSpeech {
+                        dialog: Some(Dialog { id: dialog }),
+                    }),
+                ));
+            }
+            PhoneRequest::Quit => {}
+        }
+    }
+
+    fn on_envelope(&mut self, env: ControlEnvelope, now: Instant) {
+        let name = envelope::command_name(env.command);
+        if let Some(resp) = envelope::response_of(&env).cloned() {
+            self.on_response(env.command, resp, now);
+            return;
+        }
+        if matches!(env.payload, Some(Payload::KeepAlive(_))) {
+            self.report.keepalives_received += 1;
+        }
+        if self.opts.silent {
+            self.say(format_args!("<- {name} (not answered: silent)"));
+            return;
+        }
+        match env.payload {
+            Some(Payload::StartSpeech(s)) => {
+                let dialog = s.dialog.map(|d| d.id).unwrap_or(0);
+                let settings = s.settings.unwrap_or_default();
+                let init = s.initiator.unwrap_or_default();
+                let wake = init
+                    .wake_word
+                    .map(|w| (w.start_index_in_samples, w.end_index_in_samples));
+                let kind = speech_initiator::Type::try_from(init.r#type)
+                    .map(|t| t.as_str_name())
+                    .unwrap_or("?");
+                self.say(format_args!(
+                    "<- START_SPEECH dialog {dialog} {kind} wake={wake:?} profile={} format={}",
+                    settings.audio_profile, settings.audio_format
+                ));
+                if self.opts.busy {
+                    self.report.busy_answers += 1;
+                    self.say(format_args!("dialog {dialog}: -> BUSY"));
+                    self.reply(env.command, ErrorCode::Busy, None);
+                    return;
+                }
+                self.reply(
+                    env.command,
+                    ErrorCode::Success,
+                    Some(response::Payload::Dialog(Dialog { id: dialog })),
+                );
+                self.turns_left = self.opts.multi_turn;
+                let u = Utterance::new(
+                    dialog,
+                    init.r#type,
+                    wake,
+                    settings.audio_profile,
+                    settings.audio_format,
+                    false,
+                );
+                self.open(u, now);
+            }
+            Some(Payload::EndpointSpeech(e)) => {
+                self.say(format_args!(
+                    "<- ENDPOINT_SPEECH dialog {:?}",
+                    e.dialog.map(|d| d.id)
+                ));
+                self.reply(env.command, ErrorCode::Success, None);
+                self.close(Ending::AccessoryEndpoint, now);
+            }
+            Some(Payload::StopSpeech(s)) => {
+                self.say(format_args!(
+                    "<- STOP_SPEECH dialog {:?} error {}",
+                    s.dialog.map(|d| d.id),
+                    s.error_code
+                ));
+                self.reply(env.command, ErrorCode::Success, None);
+                self.turns_left = 0;
+                self.close(Ending::AccessoryStop(s.error_code), now);
+            }
+            Some(Payload::KeepAlive(_)) => {
+                self.reply(env.command, ErrorCode::Success, None);
+            }
+            _ => {
+                self.say(format_args!("<- {name}: SUCCESS"));
+                self.reply(env.command, ErrorCode::Success, None);
+            }
+        }
+    }
+
+    fn on_response(&mut self, command: i32, resp: ama_proto::proto::Response, now: Instant) {
+        let name = envelope::command_name(command);
+        self.report.replies.push((name.clone(), resp.error_code));
+        match resp.payload {
+            Some(response::Payload::DeviceInformation(i)) => {
+                self.say(format_args!(
+                    "device: {:?} serial {:?} type {:?} wake words {:?} initiations {:?} transports {:?} metadata {:?}",
+                    i.name, i.serial_number, i.device_type, i.supported_wakewords,
+                    i.supported_speech_initiations, i.supported_transports, i.metadata
+                ));
+                self.report.device_information = Some(i);
+            }
+            Some(response::Payload::DeviceConfiguration(c)) => {
+                self.say(format_args!(
+                    "configuration: needs_setup={} needs_assistant_override={}",
+                    c.needs_setup, c.needs_assistant_override
+                ));
+                self.report.device_configuration = Some(c);
+            }
+            Some(response::Payload::DeviceFeatures(f)) => {
+                self.say(format_args!("features: {:#x}", f.features));
+                self.report.device_features = Some(f);
+            }
+            Some(response::Payload::SpeechProvider(p)) => {
+                let dialog = p.dialog.map(|d| d.id).unwrap_or(0);
+                let s = p.speech_settings.unwrap_or_default();
+                self.say(format_args!(
+                    "dialog {dialog}: accessory provides speech (multi-turn)"
+                ));
+                let u = Utterance::new(dialog, 0, None, s.audio_profile, s.audio_format, true);
+                self.open(u, now);
+            }
+            _ => {
+                if command == AmaCommand::KeepAlive as i32 {
+                    self.report.keepalive_replies += 1;
+                } else if resp.error_code != 0 {
+                    self.say(format_args!(
+                        "{name} answered with error {}",
+                        resp.error_code
+                    ));
+                    if command == AmaCommand::ProvideSpeech as i32 {
+                        self.states(&[SpeechState::Idle]);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_voice(&mut self, payload: &[u8]) {
+        match self.current {
+            Some(i) => self.report.utterances[i].push_voice(payload),
+            None => self.say(format_args!(
+                "voice frame outside an utterance ({} bytes)",
+                payload.len()
+            )),
+        }
+    }
+}
+
+/// Runs the tool; `requests` carries interactive endpoint/stop/provide/quit requests.
+pub async fn run_with(
+    opts: PhoneOptions,
+    mut requests: mpsc::Receiver<PhoneRequest>,
+) -> Result<PhoneReport, PhoneError> {
+    let give_up = Instant::now() + opts.connect_wait;
+    let mut conn = loop {
+        match connect(&opts.addr).await {
+            Ok(c) => break c,
+            Err(e) if Instant::now() >= give_up => return Err(e),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    let mut version = [0u8; VERSION_PACKET_LEN];
+    conn.read_exact(&mut version).await?;
+    let v = VersionPacket::decode(&version)?;
+    let start = Instant::now();
+    let mut p = Phone {
+        opts,
+        report: PhoneReport::default(),
+        out: Vec::new(),
+        current: None,
+        deadline: None,
+        turns_left: 0,
+        ended: 0,
+        done_at: None,
+        drop_at: None,
+    };
+    p.report.version = Some((
+        v.major,
+        v.minor,
+        v.transport_packet_size,
+        v.max_transactional_data_size,
+    ));
+    p.say(format_args!(
+        "connected to {}: AMA {}.{} (packet size {}, max data {})",
+        p.opts.addr, v.major, v.minor, v.transport_packet_size, v.max_transactional_data_size
+    ));
+    p.send(envelope::request(
+        AmaCommand::GetDeviceInformation,
+        Payload::GetDeviceInformation(GetDeviceInformation { device_id: 0 }),
+    ));
+    p.send(envelope::request(
+        AmaCommand::GetDeviceConfiguration,
+        Payload::GetDeviceConfiguration(GetDeviceConfiguration {}),
+    ));
+    p.send(envelope::request(
+        AmaCommand::GetDeviceFeatures,
+        Payload::GetDeviceFeatures(GetDeviceFeatures {}),
+    ));
+    let mut decoder = Decoder::default();
+    let mut buf = vec![0u8; 8192];
+    let mut next_keepalive = p.opts.keepalive.map(|k| start + k);
+    let max_end = p.opts.max_time.map(|t| start + t);
+    let far = start + Duration::from_secs(86_400 * 365);
+    let mut requests_open = true;
+    loop {
+        if !p.out.is_empty() {
+            conn.write_all(&p.out).await?;
+            p.out.clear();
+        }
+        let now = Instant::now();
+        if p.done_at.is_some_and(|t| now >= t) || max_end.is_some_and(|t| now >= t) {
+            break;
+        }
+        if p.drop_at.is_some_and(|t| now >= t) {
+            p.say(format_args!("dropping the link (test)"));
+            if let Some(i) = p.current {
+                if p.report.utterances[i].ending == Ending::Open {
+                    p.report.utterances[i].ending = Ending::LinkClosed;
+                }
+            }
+            return Ok(p.report);
+        }
+        let wake = [
+            p.deadline.map(|d| d.0),
+            next_keepalive,
+            p.done_at,
+            max_end,
+            p.drop_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(far);
+        tokio::select! {
+            n = conn.read(&mut buf) => {
+                let n = n?;
+                let now = Instant::now();
+                if n == 0 {
+                    p.say(format_args!("the accessory closed the link"));
+                    p.report.closed_by_accessory = true;
+                    if let Some(i) = p.current {
+                        if p.report.utterances[i].ending == Ending::Open {
+                            p.report.utterances[i].ending = Ending::LinkClosed;
+                        }
+                    }
+                    break;
+                }
+                decoder.push(&buf[..n]);
+                while let Some(r) = decoder.next_frame() {
+                    match r {
+                        Ok(Frame::Control(body)) => match envelope::decode(&body) {
+                            Ok(env) => {
+                                p.report.control_frames.push(body);
+                                p.on_envelope(env, now);
+                            }
+                            Err(e) => {
+                                p.report.malformed += 1;
+                                p.say(format_args!("{e}"));
+                            }
+                        },
+                        Ok(Frame::Voice(v)) => p.on_voice(&v),
+                        Err(e) => {
+                            p.report.malformed += 1;
+                            p.say(format_args!("{e}"));
+                        }
+                    }
+                }
+            }
+            r = requests.recv(), if requests_open => match r {
+                Some(PhoneRequest::Quit) => break,
+                Some(req) => p.request(req, Instant::now()),
+                None => requests_open = false,
+            },
+            _ = tokio::time::sleep_until(wake) => {
+                let now = Instant::now();
+                if let Some((t, req)) = p.deadline {
+                    if now >= t {
+                        p.request(req, now);
+                    }
+                }
+                if let (Some(t), Some(k)) = (next_keepalive, p.opts.keepalive) {
+                    if now >= t {
+                        p.send(envelope::request(AmaCommand::KeepAlive, Payload::KeepAlive(KeepAlive {})));
+                        next_keepalive = Some(now + k);
+                    }
+                }
+            }
+        }
+    }
+    if !p.out.is_empty() {
+        let _ = conn.write_all(&p.out).await;
+    }
+    let _ = conn.shutdown().await;
+    if let Some(dir) = p.opts.out_dir.clone() {
+        for (i, u) in p.report.utterances.iter_mut().enumerate() {
+            let path = u.write_ogg(&dir, i + 1)?;
+            if !p.opts.quiet {
+                println!(
+                    "phone: wrote {} ({} frames, {:.2} s)",
+                    path.display(),
+                    u.packets.len(),
+                    u.seconds()
+                );
+            }
+        }
+    }
+    Ok(p.report)
+}
