@@ -92,6 +92,8 @@ pub struct PipelineOptions {
     pub opus_complexity: i32,
     /// The gate, in samples.
     pub gate: GateParams,
+    /// Echo cancellation before noise suppression (`None`: off).
+    pub aec: Option<crate::aec::AecOptions>,
 }
 
 impl Default for PipelineOptions {
@@ -102,6 +104,7 @@ impl Default for PipelineOptions {
             opus_bitrate: dsp::codec::OpusBitrate::Kbps32,
             opus_complexity: 4,
             gate: GateParams::default(),
+            aec: None,
         }
     }
 }

@@ -112,7 +112,10 @@ pub(crate) struct ComfortNoiseGenerator {
     seed: u32,
     num_capture_channels: usize,
     noise_floor: f32,
-    n2_initial: Option<Vec<[f32; FFT_LENGTH_BY_2_PLUS_1]>>,
+    n2_initial: Vec<[f32; FFT_LENGTH_BY_2_PLUS_1]>,
+    /// Whether `n2_initial` is in use (upstream: `Option`, whose `None` freed the vector on
+    /// the real-time thread after 1000 blocks).
+    n2_initial_active: bool,
     y2_smoothed: Vec<[f32; FFT_LENGTH_BY_2_PLUS_1]>,
     n2: Vec<[f32; FFT_LENGTH_BY_2_PLUS_1]>,
     n2_counter: i32,
@@ -126,7 +129,8 @@ impl ComfortNoiseGenerator {
             seed: 42,
             num_capture_channels,
             noise_floor: get_noise_floor_factor(config.comfort_noise.noise_floor_dbfs),
-            n2_initial: Some(vec![[0.0; FFT_LENGTH_BY_2_PLUS_1]; num_capture_channels]),
+            n2_initial: vec![[0.0; FFT_LENGTH_BY_2_PLUS_1]; num_capture_channels],
+            n2_initial_active: true,
             y2_smoothed: vec![[0.0; FFT_LENGTH_BY_2_PLUS_1]; num_capture_channels],
             n2: vec![[1.0e6; FFT_LENGTH_BY_2_PLUS_1]; num_capture_channels],
             n2_counter: 0,
@@ -166,13 +170,13 @@ impl ComfortNoiseGenerator {
                 }
             }
 
-            if let Some(ref mut n2_initial) = self.n2_initial {
+            if self.n2_initial_active {
                 self.n2_counter += 1;
                 if self.n2_counter == 1000 {
-                    self.n2_initial = None;
+                    self.n2_initial_active = false;
                 } else {
                     // Compute the N2_initial from N2.
-                    for (n2i_ch, n2_ch) in n2_initial.iter_mut().zip(self.n2.iter()) {
+                    for (n2i_ch, n2_ch) in self.n2_initial.iter_mut().zip(self.n2.iter()) {
                         for (n2i_val, &n2_val) in n2i_ch.iter_mut().zip(n2_ch.iter()) {
                             let a = n2_val;
                             let b = *n2i_val;
@@ -186,8 +190,8 @@ impl ComfortNoiseGenerator {
                 for n in &mut self.n2[ch] {
                     *n = n.max(self.noise_floor);
                 }
-                if let Some(ref mut n2_initial) = self.n2_initial {
-                    for n in &mut n2_initial[ch] {
+                if self.n2_initial_active {
+                    for n in &mut self.n2_initial[ch] {
                         *n = n.max(self.noise_floor);
                     }
                 }
@@ -206,8 +210,8 @@ impl ComfortNoiseGenerator {
             .zip(upper_band_noise.iter_mut())
             .enumerate()
         {
-            let n2_ch = if let Some(ref n2_initial) = self.n2_initial {
-                &n2_initial[ch]
+            let n2_ch = if self.n2_initial_active {
+                &self.n2_initial[ch]
             } else {
                 &self.n2[ch]
             };
