@@ -51,6 +51,10 @@ enum Commands {
         /// Also write each stream's 16 kHz PCM as handed to the encoder (stream-NNN.wav).
         #[arg(long)]
         pcm: bool,
+        /// The echo canceller's reference as a second mono WAV file ([aec] reference =
+        /// "device"). With reference = "channel" the input has 2 channels instead.
+        #[arg(long)]
+        reference: Option<PathBuf>,
     },
     /// Capture from ALSA until SIGINT/SIGTERM (or [audio] max_seconds).
     Run {
@@ -153,6 +157,7 @@ pub fn main() -> ExitCode {
             tap_at,
             hold,
             pcm,
+            reference,
         } => {
             let config = match load(config.as_deref()) {
                 Ok(c) => c,
@@ -164,6 +169,7 @@ pub fn main() -> ExitCode {
                 .pcm(pcm);
             args.taps = tap_at;
             args.holds = hold;
+            args.reference = reference;
             let det = detector(&args.config);
             match crate::simulate::simulate(&args, det) {
                 Ok(report) => {
