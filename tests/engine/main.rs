@@ -9,6 +9,7 @@ mod ama_support;
 mod bluetooth_support;
 mod support;
 
+mod aec_echo;
 mod alsa_capture;
 mod ama_bluez;
 mod ama_e2e;
