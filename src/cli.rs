@@ -84,7 +84,7 @@ fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
 /// it does not.
 fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
     let cfg = load(path)?;
-    if let Err(e) = rt_core::audio::alsa::probe(&cfg.audio.capture_options()) {
+    if let Err(e) = rt_core::audio::alsa::probe(&cfg.capture_options()) {
         let file = path.map_or_else(|| PathBuf::from("<built-in default>"), Path::to_path_buf);
         let line = path
             .and_then(|p| std::fs::read_to_string(p).ok())

@@ -65,7 +65,8 @@ fn spawn_status(tel: Arc<Telemetry>, done: Arc<AtomicBool>) -> std::thread::Join
 /// Runs the engine. Returns the timing table text.
 pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow::Result<String> {
     let cfg = &args.config;
-    let source = AlsaSource::open(&cfg.audio.capture_options())?;
+    cfg.aec.ensure_runnable()?;
+    let source = AlsaSource::open(&cfg.capture_options())?;
     tracing::info!(device = %cfg.audio.device, negotiated = ?source.negotiated(), "capture open");
     let lookahead =
         dsp::codec::OpusEncoder::new(cfg.opus.codec_bitrate(), cfg.opus.complexity)?.lookahead();

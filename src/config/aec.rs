@@ -2,6 +2,7 @@
 
 use rt_core::aec::AecOptions;
 pub use rt_core::aec::ReferenceSource;
+use rt_core::options::CaptureOptions;
 use serde::{Deserialize, Serialize};
 
 use super::{check_range, Invalid};
@@ -88,6 +89,32 @@ impl AecConfig {
                 "empty device name with reference = \"device\"",
                 "an ALSA PCM name such as \"hw:Loopback,1,0\"",
             ));
+        }
+        Ok(())
+    }
+}
+
+impl super::Config {
+    /// The capture device as rt-core takes it, with the echo reference's loopback channel
+    /// when `[aec]` is on with reference = "channel".
+    pub fn capture_options(&self) -> CaptureOptions {
+        let mut c = self.audio.capture_options();
+        if self.aec.enabled && self.aec.reference == ReferenceSource::Channel {
+            c.reference_channel = Some(self.aec.reference_channel);
+        }
+        c
+    }
+}
+
+impl AecConfig {
+    /// `run` captures the reference of "device" mode from a second ALSA device, which is not
+    /// implemented yet (simulate `--reference` runs the same canceller and delay worker).
+    pub fn ensure_runnable(&self) -> anyhow::Result<()> {
+        if self.enabled && self.reference == ReferenceSource::Device {
+            anyhow::bail!(
+                "[aec] reference = \"device\" ({}) is not supported by `run` yet: use a loopback channel (reference = \"channel\"), or simulate --reference",
+                self.reference_device
+            );
         }
         Ok(())
     }

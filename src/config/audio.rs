@@ -54,6 +54,7 @@ impl AudioConfig {
             buffer_frames: self.buffer_frames,
             stereo_mix: self.stereo_mix,
             pace: self.pace,
+            reference_channel: None,
         }
     }
 
