@@ -152,22 +152,30 @@ fn stages(c: &mut Criterion) {
 
 fn whole_chain(c: &mut Criterion) {
     let sig = signal();
-    let cfg = PipelineOptions::default();
     let tel = Telemetry::new();
     let mut g = c.benchmark_group("whole chain per 10 ms period");
-    for (name, always) in [
-        ("streaming (denoise + resample + encode)", true),
-        ("idle gate", false),
+    for (name, always, aec) in [
+        ("streaming (denoise + resample + encode)", true, false),
+        ("idle gate", false, false),
+        ("streaming with echo cancellation (AEC3 16 kHz)", true, true),
     ] {
+        let cfg = PipelineOptions {
+            aec: aec.then(rt_core::aec::AecOptions::default),
+            ..PipelineOptions::default()
+        };
         let mut p = Pipeline::new(&cfg, 48_000, None, always).unwrap();
         let (mut tx, mut rx) = rtrb::RingBuffer::<Outbound>::new(4096);
         let mut times = StageTimes::default();
         let mut k = 0;
         g.bench_function(name, |b| {
             b.iter(|| {
-                k = (k + 1) % (sig.len() / FRAME_48K);
-                p.process_chunk(
+                let n = sig.len() / FRAME_48K;
+                k = (k + 1) % n;
+                // With AEC, the signal 50 ms earlier is the reference (its echo is in `sig`).
+                let r = (k + n - 5) % n;
+                p.process_chunk_with_reference(
                     black_box(&sig[k * FRAME_48K..(k + 1) * FRAME_48K]),
+                    aec.then(|| &sig[r * FRAME_48K..(r + 1) * FRAME_48K]),
                     0,
                     u64::MAX,
                     &mut tx,
