@@ -7,7 +7,7 @@
 //! the workspace patches it, see `vendor/README.md`; `dsp/tests/aec_alloc.rs` counts the
 //! allocations per call.) The type is `Send`: build it, then move it into the real-time thread.
 //!
-//! Why AEC3 and not SpeexDSP or the `aec3` crate: see docs-aec-comparison.md (measured on the
+//! Why AEC3 and not SpeexDSP or the `aec3` crate: see docs/aec-comparison.md (measured on the
 //! generated set, `scripts/gen-test-audio.d/aec.sh`).
 //!
 //! The canceller estimates the echo delay itself (10-250 ms on the test set) and followed clock
