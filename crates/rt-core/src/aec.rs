@@ -10,7 +10,8 @@
 //! the 48 kHz mic.
 //!
 //! **Guarantees**: [`AecStage::new`] builds and warms everything (the canceller runs silent
-//! frames in its constructor; the worker thread and its ring are made there). The per-chunk
+//! frames in its constructor; the worker thread and its ring are made there, at 16 kHz in both
+//! reference modes). The per-chunk
 //! methods are real-time safe: no allocation, lock or blocking call (the worker is fed through
 //! an rtrb ring; a full ring drops the block and counts it).
 
@@ -35,6 +36,7 @@ pub enum ReferenceSource {
 }
 
 /// The echo canceller's options (the application's `[aec]` section).
+/// The GCC-PHAT delay worker runs whenever the canceller runs at 16 kHz.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AecOptions {
     /// Canceller rate: 16000 (default) or 48000 (channel mode at a 48 kHz capture only).
@@ -123,9 +125,10 @@ pub struct AecSnapshot {
     pub delay_ms: Option<f32>,
     /// Reference delay applied before the canceller (hint or external estimate), ms.
     pub reference_delay_ms: Option<f32>,
-    /// Device mode: the GCC-PHAT worker's delay estimate, ms.
+    /// The GCC-PHAT worker's delay estimate (16 kHz canceller), ms.
     pub external_delay_ms: Option<f32>,
-    /// Device mode: clock drift between the reference and the mic, ppm.
+    /// Clock drift between the reference and the mic, measured by the worker (about 0 with a
+    /// loopback channel), ppm.
     pub drift_ppm: Option<f32>,
     /// Reference level over the last second, dBFS.
     pub reference_dbfs: Option<f32>,
@@ -225,7 +228,11 @@ impl AecStage {
             delay_hint_ms: opts.delay_hint_ms,
         })?;
         let shared = Arc::new(Shared::default());
-        let worker = if opts.reference == ReferenceSource::Device {
+        // The delay worker runs in both modes at 16 kHz: in device mode the delay is unknown
+        // and drifts; in channel mode AEC3's own estimator can still lock on a wrong lag with
+        // periodic music (the 120 ms drum-loop case: ERLE 15 dB over 2-7 s without the
+        // worker's estimate, 33+ dB with it).
+        let worker = if at16 {
             let (tx, rx) = RingBuffer::new(WORKER_RING);
             let estimator = DelayEstimator::new(DelayConfig::default())?;
             let sh = shared.clone();
