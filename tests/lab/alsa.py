@@ -35,7 +35,8 @@ CONFIG = REPO / "scripts" / "lab" / "engine-alsa.toml"
 
 def config_variant(name: str, **changes) -> Path:
     """engine-alsa.toml with some `key = value` lines replaced (first occurrence each)."""
-    text = CONFIG.read_text()
+    # Written under /run: relative paths (taken from the config file's directory) made absolute.
+    text = CONFIG.read_text().replace('"../../', f'"{REPO}/')
     for key, value in changes.items():
         text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text, count=1)
         if n == 0:
