@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use dsp::aec::{AecConfig, AecRate, EchoCanceller};
 use dsp::codec::{OpusBitrate, OpusEncoder, MAX_PACKET};
 use dsp::denoise::Denoiser;
 use dsp::resample::Decimator;
@@ -79,6 +80,45 @@ fn stages(c: &mut Criterion) {
         })
     });
 
+    // Echo cancellation (AEC3) at both rates it can run at: the mic is the signal plus the echo
+    // of a reference (the signal 20 periods earlier, halved, 20 ms late), so it works as it
+    // would while music plays.
+    for rate in [AecRate::Hz48000, AecRate::Hz16000] {
+        let mut dec_m = Decimator::new();
+        let mut dec_r = Decimator::new();
+        let pairs: Vec<(Vec<f32>, Vec<f32>)> = (0..chunks.len())
+            .map(|i| {
+                let at = |j: usize| &chunks[(j + chunks.len()) % chunks.len()];
+                let reference = at(i + chunks.len() - 20);
+                let echo_of = at(i + chunks.len() - 22);
+                let mic: Vec<f32> = chunks[i]
+                    .iter()
+                    .zip(echo_of.iter())
+                    .map(|(s, e)| 0.3 * s + 0.5 * e)
+                    .collect();
+                if rate == AecRate::Hz16000 {
+                    let (mut m, mut r) = ([0.0f32; BLOCK_16K], [0.0f32; BLOCK_16K]);
+                    dec_m.process(mic.as_slice().try_into().unwrap(), &mut m);
+                    dec_r.process(reference, &mut r);
+                    (m.to_vec(), r.to_vec())
+                } else {
+                    (mic, reference.to_vec())
+                }
+            })
+            .collect();
+        let mut aec = EchoCanceller::new(AecConfig::new(rate)).unwrap();
+        let mut cancelled = vec![0.0f32; rate.frame_len()];
+        let name = format!("echo cancel (AEC3 {} kHz)", rate.hz() / 1000);
+        g.bench_function(name.as_str(), |b| {
+            b.iter(|| {
+                k = (k + 1) % pairs.len();
+                let (m, r) = &pairs[k];
+                aec.process(black_box(m), black_box(r), &mut cancelled)
+                    .unwrap();
+            })
+        });
+    }
+
     let mut vad = EndOfSpeech::new(VadConfig::default());
     g.bench_function("end-of-speech VAD", |b| {
         b.iter(|| black_box(vad.process(black_box(&o16))))
@@ -112,22 +152,30 @@ fn stages(c: &mut Criterion) {
 
 fn whole_chain(c: &mut Criterion) {
     let sig = signal();
-    let cfg = PipelineOptions::default();
     let tel = Telemetry::new();
     let mut g = c.benchmark_group("whole chain per 10 ms period");
-    for (name, always) in [
-        ("streaming (denoise + resample + encode)", true),
-        ("idle gate", false),
+    for (name, always, aec) in [
+        ("streaming (denoise + resample + encode)", true, false),
+        ("idle gate", false, false),
+        ("streaming with echo cancellation (AEC3 16 kHz)", true, true),
     ] {
+        let cfg = PipelineOptions {
+            aec: aec.then(rt_core::aec::AecOptions::default),
+            ..PipelineOptions::default()
+        };
         let mut p = Pipeline::new(&cfg, 48_000, None, always).unwrap();
         let (mut tx, mut rx) = rtrb::RingBuffer::<Outbound>::new(4096);
         let mut times = StageTimes::default();
         let mut k = 0;
         g.bench_function(name, |b| {
             b.iter(|| {
-                k = (k + 1) % (sig.len() / FRAME_48K);
-                p.process_chunk(
+                let n = sig.len() / FRAME_48K;
+                k = (k + 1) % n;
+                // With AEC, the signal 50 ms earlier is the reference (its echo is in `sig`).
+                let r = (k + n - 5) % n;
+                p.process_chunk_with_reference(
                     black_box(&sig[k * FRAME_48K..(k + 1) * FRAME_48K]),
+                    aec.then(|| &sig[r * FRAME_48K..(r + 1) * FRAME_48K]),
                     0,
                     u64::MAX,
                     &mut tx,

@@ -51,6 +51,10 @@ enum Commands {
         /// Also write each stream's 16 kHz PCM as handed to the encoder (stream-NNN.wav).
         #[arg(long)]
         pcm: bool,
+        /// The echo canceller's reference as a second mono WAV file ([aec] reference =
+        /// "device"). With reference = "channel" the input has 2 channels instead.
+        #[arg(long)]
+        reference: Option<PathBuf>,
     },
     /// Capture from ALSA until SIGINT/SIGTERM (or [audio] max_seconds).
     Run {
@@ -91,7 +95,7 @@ fn load_with_device(path: Option<&Path>) -> Result<Config, ConfigError> {
 
 /// Checks that the config's ALSA capture device opens.
 fn check_device(path: Option<&Path>, cfg: &Config) -> Result<(), ConfigError> {
-    if let Err(e) = rt_core::audio::alsa::probe(&cfg.audio.capture_options()) {
+    if let Err(e) = rt_core::audio::alsa::probe(&cfg.capture_options()) {
         let file = path.map_or_else(|| PathBuf::from("<built-in default>"), Path::to_path_buf);
         let line = path
             .and_then(|p| std::fs::read_to_string(p).ok())
@@ -166,6 +170,7 @@ pub fn main() -> ExitCode {
             tap_at,
             hold,
             pcm,
+            reference,
         } => {
             let config = match load(config.as_deref()) {
                 Ok(c) => c,
@@ -177,6 +182,7 @@ pub fn main() -> ExitCode {
                 .pcm(pcm);
             args.taps = tap_at;
             args.holds = hold;
+            args.reference = reference;
             let det = detector(&args.config);
             match crate::simulate::simulate(&args, det) {
                 Ok(report) => {

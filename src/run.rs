@@ -78,7 +78,8 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     for sig in STOP_SIGNALS {
         signal_hook::flag::register(sig, early.clone())?;
     }
-    let source = AlsaSource::open_with_faults(&cfg.audio.capture_options(), crate::faults::arm())?;
+    cfg.aec.ensure_runnable()?;
+    let source = AlsaSource::open_with_faults(&cfg.capture_options(), crate::faults::arm())?;
     tracing::info!(device = %cfg.audio.device, negotiated = ?source.negotiated(), "capture open");
     let lookahead =
         dsp::codec::OpusEncoder::new(cfg.opus.codec_bitrate(), cfg.opus.complexity)?.lookahead();

@@ -10,7 +10,7 @@ use rt_core::audio::wav::{Scripted, WavSource};
 use rt_core::audio::CaptureSource;
 use rt_core::realtime::{self, StartOptions};
 
-use crate::config::Config;
+use crate::config::{Config, ReferenceSource};
 use crate::recorder::Recorder;
 use crate::report::Report;
 
@@ -46,6 +46,8 @@ pub struct SimulateArgs {
     pub holds: Vec<(f64, f64)>,
     /// Also write each stream's 16 kHz PCM as handed to the encoder (stream-NNN.wav).
     pub pcm: bool,
+    /// The echo canceller's reference as a second mono file (`[aec] reference = "device"`).
+    pub reference: Option<PathBuf>,
 }
 
 impl SimulateArgs {
@@ -61,6 +63,7 @@ impl SimulateArgs {
             taps: Vec::new(),
             holds: Vec::new(),
             pcm: false,
+            reference: None,
         }
     }
 
@@ -142,7 +145,7 @@ pub fn simulate(
     args: &SimulateArgs,
     detector: Option<Box<dyn WakeWordDetector>>,
 ) -> anyhow::Result<Report> {
-    let source = WavSource::open(&args.input, args.realtime)?;
+    let source = open_source(args)?;
     let rate = source.rate();
     let input_samples = source.len() as u64;
     let source = source.with_script(script(rate, &args.taps, &args.holds));
@@ -200,6 +203,28 @@ pub fn simulate(
         bail!("capture failed: {e}");
     }
     Ok(report)
+}
+
+/// The input as a capture source: mono; with `[aec]` on, 2 channels (microphone, reference
+/// on `reference_channel`) for reference = "channel", or mono plus `--reference` for
+/// reference = "device".
+fn open_source(args: &SimulateArgs) -> anyhow::Result<WavSource> {
+    let aec = &args.config.aec;
+    Ok(match (aec.enabled, aec.reference, &args.reference) {
+        (true, _, Some(reference)) => {
+            WavSource::open_with_reference_file(&args.input, reference, args.realtime)?
+        }
+        (true, ReferenceSource::Channel, None) => WavSource::open_with_channel_reference(
+            &args.input,
+            aec.reference_channel.min(1) as usize,
+            args.realtime,
+        )?,
+        (true, ReferenceSource::Device, None) => {
+            bail!("[aec] reference = \"device\" needs --reference REF.wav in simulate")
+        }
+        (false, _, Some(_)) => bail!("--reference needs [aec] enabled = true"),
+        (false, _, None) => WavSource::open(&args.input, args.realtime)?,
+    })
 }
 
 /// Human summary of a simulation.

@@ -8,6 +8,7 @@
 //! Samples are `f32` in 16-bit scale (-32768.0 ..= 32767.0), the scale nnnoiseless expects.
 #![forbid(unsafe_code)]
 
+pub mod aec;
 pub mod codec;
 pub mod denoise;
 pub mod features;

@@ -54,6 +54,7 @@ impl AudioConfig {
             buffer_frames: self.buffer_frames,
             stereo_mix: self.stereo_mix,
             pace: self.pace,
+            reference_channel: None,
         }
     }
 
@@ -74,7 +75,7 @@ impl AudioConfig {
         }
         let chunk = self.rate / 100;
         if self.period_frames == 0
-            || self.period_frames % chunk != 0
+            || !self.period_frames.is_multiple_of(chunk)
             || self.period_frames / chunk > 4
         {
             return Err(Invalid::new(

@@ -5,6 +5,7 @@
 //! never starts half-way on a bad file. Unknown keys are errors (a typo must not be ignored).
 //! Every section has defaults, so an empty file is the built-in default configuration.
 
+mod aec;
 mod ama;
 mod audio;
 mod bluetooth;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use rt_core::options::{PipelineOptions, RealtimeOptions};
 use serde::{Deserialize, Serialize};
 
+pub use aec::{AecConfig, ReferenceSource};
 pub use ama::{
     parse_bd_addr, parse_hex, AmaConfig, AmaInitiation, AmaLink, AmaProfile, BdAddr, HexBytes,
 };
@@ -46,6 +48,7 @@ pub struct Config {
     pub bluetooth: BluetoothConfig,
     pub control: ControlConfig,
     pub telemetry: TelemetryConfig,
+    pub aec: AecConfig,
 }
 
 /// A configuration that cannot be used.
@@ -166,6 +169,7 @@ impl Config {
         self.control.validate()?;
         self.control.validate_against(&self.bluetooth, &self.ama)?;
         self.telemetry.validate()?;
+        self.aec.validate(self.audio.rate)?;
         Ok(())
     }
 
@@ -178,6 +182,7 @@ impl Config {
                 opus_bitrate: self.opus.codec_bitrate(),
                 opus_complexity: self.opus.complexity,
                 gate: self.gate.params(self.realtime.catchup_frames_per_period),
+                aec: self.aec.options(),
             },
             thread: self.realtime.thread_options(),
             budget_percent: self.realtime.budget_percent,

@@ -10,6 +10,8 @@ mod bluetooth_support;
 mod prometheus_support;
 mod support;
 
+mod aec_echo;
+mod aec_wakeword;
 mod alsa_capture;
 mod ama_bluez;
 mod ama_e2e;

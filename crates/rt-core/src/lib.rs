@@ -13,6 +13,7 @@
 //! This crate knows no configuration file: it takes its own option structs ([`options`],
 //! [`wakeword::WakeWordOptions`]), which the application fills from its validated config.
 
+pub mod aec;
 pub mod audio;
 pub mod gate;
 pub mod options;

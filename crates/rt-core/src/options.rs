@@ -32,6 +32,10 @@ pub struct CaptureOptions {
     pub stereo_mix: StereoMix,
     /// Pace reads to real time (ALSA's `file`/`null` plugins return at once).
     pub pace: bool,
+    /// Echo cancellation with a loopback channel: the device is opened with at least this
+    /// channel + 1 channels (and at least 2); this channel is the reference, the others are
+    /// the microphone (reduced per `stereo_mix`).
+    pub reference_channel: Option<u32>,
 }
 
 impl Default for CaptureOptions {
@@ -43,6 +47,7 @@ impl Default for CaptureOptions {
             buffer_frames: 1920,
             stereo_mix: StereoMix::First,
             pace: false,
+            reference_channel: None,
         }
     }
 }
@@ -92,6 +97,8 @@ pub struct PipelineOptions {
     pub opus_complexity: i32,
     /// The gate, in samples.
     pub gate: GateParams,
+    /// Echo cancellation before noise suppression (`None`: off).
+    pub aec: Option<crate::aec::AecOptions>,
 }
 
 impl Default for PipelineOptions {
@@ -102,6 +109,7 @@ impl Default for PipelineOptions {
             opus_bitrate: dsp::codec::OpusBitrate::Kbps32,
             opus_complexity: 4,
             gate: GateParams::default(),
+            aec: None,
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The per-period chain: convert -> denoise (48 kHz) -> decimate to 16 kHz -> wake-word
-//! detector -> gate -> Opus encoder.
+//! The per-period chain: convert -> echo cancellation (optional, [`crate::aec`]) -> denoise
+//! (48 kHz) -> decimate to 16 kHz -> wake-word detector -> gate -> Opus encoder.
 //!
 //! **Guarantees**: [`Pipeline::new`] builds and warms everything (nnnoiseless' lazy allocation
 //! included); [`Pipeline::process_chunk`] is real-time safe: no allocation, lock, log or
@@ -13,6 +13,7 @@ use engine_base::messages::{Command, Outbound, PcmFrame};
 use engine_base::now_ns;
 use rtrb::Producer;
 
+use crate::aec::AecStage;
 use crate::gate::Gate;
 use crate::options::{PipelineOptions, WakeWordInput};
 use crate::telemetry::{Stage, Telemetry};
@@ -39,6 +40,9 @@ pub enum PipelineError {
     /// The encoder could not be set up.
     #[error(transparent)]
     Codec(#[from] dsp::codec::CodecError),
+    /// The echo canceller could not be set up.
+    #[error(transparent)]
+    Aec(#[from] dsp::aec::AecError),
 }
 
 /// The whole chain for 10 ms chunks.
@@ -46,6 +50,7 @@ pub struct Pipeline {
     rate: u32,
     interp: Option<Interpolator>,
     denoiser: Denoiser,
+    aec: Option<AecStage>,
     decim: Decimator,
     /// Second decimator for the raw signal when the detector hears it before suppression.
     decim_raw: Option<Decimator>,
@@ -72,6 +77,11 @@ impl std::fmt::Debug for Pipeline {
     }
 }
 
+/// Mean square of a block (16-bit scale).
+fn mean_square(x: &[f32]) -> f64 {
+    x.iter().map(|s| f64::from(s * s)).sum::<f64>() / x.len().max(1) as f64
+}
+
 impl Pipeline {
     /// Builds the chain for a source at `rate` Hz. `detector` is optional (button-only when
     /// `None`); `always` opens one stream for the whole input (`simulate --gate always`).
@@ -88,10 +98,16 @@ impl Pipeline {
         let encoder = dsp::codec::OpusEncoder::new(cfg.opus_bitrate, cfg.opus_complexity)?;
         let gate = Gate::new(cfg.gate, encoder);
         let raw_tap = cfg.denoise && cfg.wakeword_input == WakeWordInput::Raw && detector.is_some();
+        let aec = cfg
+            .aec
+            .as_ref()
+            .map(|a| AecStage::new(a, rate))
+            .transpose()?;
         Ok(Self {
             rate,
             interp: (rate == 16_000).then(Interpolator::new),
             denoiser: Denoiser::new(cfg.denoise),
+            aec,
             decim: Decimator::new(),
             decim_raw: raw_tap.then(Decimator::new),
             detector,
@@ -111,6 +127,9 @@ impl Pipeline {
     /// calling thread: call it on the real-time thread before the loop. Not real-time safe.
     pub fn warm_up_on_this_thread(&mut self) {
         self.denoiser.warm();
+        if let Some(aec) = self.aec.as_mut() {
+            aec.warm();
+        }
     }
 
     /// Input samples per 10 ms chunk at the source rate.
@@ -141,7 +160,8 @@ impl Pipeline {
     }
 
     /// Processes one 10 ms chunk (480 samples at 48 kHz, or 160 at 16 kHz) whose first sample
-    /// was captured at `capture_ns`. Stage times are added to `times`. Real-time safe.
+    /// was captured at `capture_ns`, without a reference (an echo canceller, if any, hears
+    /// silence). Stage times are added to `times`. Real-time safe.
     pub fn process_chunk(
         &mut self,
         chunk: &[i16],
@@ -151,19 +171,62 @@ impl Pipeline {
         tel: &Telemetry,
         times: &mut StageTimes,
     ) {
+        self.process_chunk_with_reference(
+            chunk,
+            None,
+            capture_ns,
+            soft_deadline_ns,
+            out,
+            tel,
+            times,
+        );
+    }
+
+    /// [`process_chunk`](Self::process_chunk) with the reference chunk (what the speaker
+    /// played at the same time, same rate and length) for the echo canceller. Real-time safe.
+    #[allow(clippy::too_many_arguments)] // the chunk's context; a struct adds nothing
+    pub fn process_chunk_with_reference(
+        &mut self,
+        chunk: &[i16],
+        reference: Option<&[i16]>,
+        capture_ns: u64,
+        soft_deadline_ns: u64,
+        out: &mut Producer<Outbound>,
+        tel: &Telemetry,
+        times: &mut StageTimes,
+    ) {
+        const SILENCE: [i16; FRAME_48K] = [0; FRAME_48K];
         if self.always && self.blocks == 0 {
             self.gate.open_always(out, tel);
         }
         let t0 = now_ns();
+        let reference = reference.unwrap_or(&SILENCE[..chunk.len().min(FRAME_48K)]);
+        let mut aec_ns = 0;
+        // The cancelled 16 kHz block is in `raw16` (the detector's raw input).
+        let mut cancelled16 = false;
         if let Some(interp) = self.interp.as_mut() {
             dsp::i16_to_f32(chunk, &mut self.in16);
+            self.level_acc = mean_square(&self.in16);
+            if let Some(aec) = self.aec.as_mut() {
+                let a0 = now_ns();
+                aec.process_16k(&mut self.in16, reference);
+                aec.publish(&tel.aec);
+                aec_ns = now_ns() - a0;
+            }
             interp.process(&self.in16, &mut self.in48);
         } else {
             dsp::i16_to_f32(chunk, &mut self.in48);
+            self.level_acc = mean_square(&self.in48);
+            if let Some(aec) = self.aec.as_mut() {
+                let a0 = now_ns();
+                cancelled16 = aec.process_48k(&mut self.in48, reference, &mut self.raw16);
+                aec.publish(&tel.aec);
+                aec_ns = now_ns() - a0;
+            }
         }
-        self.level_acc = self.in48.iter().map(|s| f64::from(s * s)).sum::<f64>();
         let t1 = now_ns();
-        times.add(Stage::Convert, t1 - t0);
+        times.add(Stage::Convert, (t1 - t0).saturating_sub(aec_ns));
+        times.add(Stage::Aec, aec_ns);
 
         self.denoiser.process(&self.in48, &mut self.den48);
         let t2 = now_ns();
@@ -171,7 +234,9 @@ impl Pipeline {
 
         self.decim.process(&self.den48, &mut self.out16);
         if let Some(d) = self.decim_raw.as_mut() {
-            d.process(&self.in48, &mut self.raw16);
+            if !cancelled16 {
+                d.process(&self.in48, &mut self.raw16);
+            }
         }
         let t3 = now_ns();
         times.add(Stage::Resample, t3 - t2);
@@ -195,8 +260,14 @@ impl Pipeline {
         if let Some(mut det) = detection {
             if self.decim_raw.is_some() {
                 // The detector heard the raw path, which leads the denoised stream by the
-                // suppressor's delay: move the indices onto the stream's timeline.
-                let lag = (self.denoiser.delay_samples() / dsp::resample::FACTOR) as u64;
+                // suppressor's delay (and, when the canceller made the raw block at 16 kHz, by
+                // the interpolator's and the stream decimator's): move the indices onto the
+                // stream's timeline.
+                let mut lag48 = self.denoiser.delay_samples() as f64;
+                if cancelled16 {
+                    lag48 += 2.0 * dsp::resample::group_delay_48k();
+                }
+                let lag = (lag48 / dsp::resample::FACTOR as f64).round() as u64;
                 det.start_sample += lag;
                 det.end_sample += lag;
             }
@@ -211,7 +282,7 @@ impl Pipeline {
 
     /// Mean square of the last chunk's input (16-bit scale). Real-time safe.
     pub fn last_energy(&self) -> f64 {
-        self.level_acc / FRAME_48K as f64
+        self.level_acc
     }
 
     /// The source ended: flush and close the open stream. Real-time safe (unbounded work).
@@ -220,12 +291,21 @@ impl Pipeline {
     }
 
     /// Algorithmic latency from capture to frame-ready, in µs: the 20 ms Opus frame, the
-    /// suppressor's and the decimator's delays (the period's own buffering is added by the
-    /// caller).
+    /// suppressor's and the decimator's delays, and the echo canceller's (its block latency,
+    /// and at 16 kHz on a 48 kHz capture its own decimator and interpolator); the period's own
+    /// buffering is added by the caller.
     pub fn algorithmic_latency_us(&self) -> f64 {
         let denoise = self.denoiser.delay_samples() as f64 / 48.0;
         let resample =
             dsp::resample::group_delay_48k() / 48.0 * if self.interp.is_some() { 2.0 } else { 1.0 };
-        20_000.0 + (denoise + resample) * 1000.0
+        let aec = self.aec.as_ref().map_or(0.0, |a| {
+            let resample = if a.at16() && self.interp.is_none() {
+                2.0 * dsp::resample::group_delay_48k() / 48.0
+            } else {
+                0.0
+            };
+            a.latency_samples_16k() / 16.0 + resample
+        });
+        20_000.0 + (denoise + resample + aec) * 1000.0
     }
 }

@@ -165,6 +165,8 @@ pub struct Stats {
 pub enum Stage {
     /// i16 -> f32 (and 16 -> 48 kHz when the device runs at 16 kHz).
     Convert,
+    /// Echo cancellation (with its reference conversion and resampling).
+    Aec,
     /// nnnoiseless.
     Denoise,
     /// 48 -> 16 kHz decimation.
@@ -181,11 +183,12 @@ pub enum Stage {
 
 impl Stage {
     /// Number of stages (the length of [`Stage::ALL`] and of per-stage arrays).
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 8;
 
     /// Every stage, in pipeline order; `ALL[s as usize] == s`.
     pub const ALL: [Stage; Stage::COUNT] = [
         Stage::Convert,
+        Stage::Aec,
         Stage::Denoise,
         Stage::Resample,
         Stage::Detect,
@@ -198,6 +201,7 @@ impl Stage {
     pub fn name(self) -> &'static str {
         match self {
             Stage::Convert => "convert",
+            Stage::Aec => "aec",
             Stage::Denoise => "denoise",
             Stage::Resample => "resample",
             Stage::Detect => "detect",
@@ -267,6 +271,8 @@ pub struct Telemetry {
     pub catchup_overruns: AtomicU64,
     /// Allocations caught in the real-time loop by the allocation guard.
     pub alloc_violations: AtomicU64,
+    /// Echo state (when a canceller runs).
+    pub aec: crate::aec::AecTelemetry,
     /// Level of the last period in dBFS (f32 bits).
     level_dbfs: AtomicU32,
     /// Budget per period in ns.
@@ -303,6 +309,7 @@ impl Telemetry {
             backlog_frames: AtomicU64::new(0),
             catchup_overruns: AtomicU64::new(0),
             alloc_violations: AtomicU64::new(0),
+            aec: crate::aec::AecTelemetry::default(),
             level_dbfs: AtomicU32::new((-120.0f32).to_bits()),
             budget_ns: AtomicU64::new(0),
             period_ns: AtomicU64::new(0),
@@ -371,6 +378,7 @@ impl Telemetry {
             backlog_frames: self.backlog_frames.load(Relaxed),
             catchup_overruns: self.catchup_overruns.load(Relaxed),
             alloc_violations: self.alloc_violations.load(Relaxed),
+            aec: self.aec.snapshot(),
         }
     }
 }
@@ -435,6 +443,8 @@ pub struct Snapshot {
     pub backlog_frames: u64,
     pub catchup_overruns: u64,
     pub alloc_violations: u64,
+    /// Echo state; absent when no canceller runs.
+    pub aec: Option<crate::aec::AecSnapshot>,
 }
 
 impl Snapshot {
@@ -470,6 +480,18 @@ impl Snapshot {
             self.detections,
             self.alloc_violations
         );
+        if let Some(a) = &self.aec {
+            let f = |v: Option<f32>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
+            s += &format!(
+                "echo: removal {} dB  ERLE estimate {} dB  delay {} ms  drift {} ppm  reference {} dBFS ({})\n",
+                f(a.echo_removal_db),
+                f(a.erle_estimate_db),
+                f(a.delay_ms),
+                f(a.drift_ppm),
+                f(a.reference_dbfs),
+                if a.reference_playing { "playing" } else { "silent" }
+            );
+        }
         if self.latency.count > 0 {
             s += &format!(
                 "capture-to-frame-ready latency of live frames: median {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} frames)\n",

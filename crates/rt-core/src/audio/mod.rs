@@ -49,6 +49,13 @@ pub trait CaptureSource: Send {
     /// Real-time safe apart from the blocking wait for data.
     fn read_period(&mut self, buf: &mut [i16], tel: &Telemetry) -> Result<Period, CaptureError>;
 
+    /// The echo canceller's reference for the period just read (same rate and length as the
+    /// period), when the source has one: a loopback channel of the capture device, or a
+    /// second file/device. Real-time safe.
+    fn reference(&self) -> Option<&[i16]> {
+        None
+    }
+
     /// Commands scripted at sample positions (simulate's `--tap-at` / `--hold`), due before
     /// the period that starts at source sample `period_start`. Real-time safe.
     fn due_commands(&mut self, _period_start: u64, _emit: &mut dyn FnMut(Command)) {}

@@ -148,9 +148,12 @@ impl<S: CaptureSource> FrameLoop<S> {
         let mut times = StageTimes::default();
         let mut energy = 0.0f64;
         let mut n = 0u32;
+        let reference = source.reference();
         for (k, c) in self.buf.chunks_exact(chunk).enumerate() {
-            pipeline.process_chunk(
+            let r = reference.and_then(|r| r.get(k * chunk..(k + 1) * chunk));
+            pipeline.process_chunk_with_reference(
                 c,
+                r,
                 capture_ns + k as u64 * chunk_ns,
                 soft_deadline,
                 out,

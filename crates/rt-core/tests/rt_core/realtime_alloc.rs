@@ -2,10 +2,13 @@
 //! denoise, resample, detector, gate with wake-word backlog, taps and holds, Opus) run under
 //! the allocation guard, and the guard counts zero allocations. `scripts/test.sh` runs this in
 //! a release build as well (assert_no_alloc's `warn_release` feature makes release builds check).
+//! The same with the echo canceller on (channel reference at 16 and 48 kHz, device reference
+//! with the delay worker's ring).
 
 use std::sync::atomic::Ordering;
 
 use engine_base::messages::{Command, Outbound};
+use rt_core::aec::{AecOptions, ReferenceSource};
 use rt_core::audio::wav::{Scripted, WavSource};
 use rt_core::options::RealtimeOptions;
 use rt_core::realtime::{self, StartOptions};
@@ -23,6 +26,34 @@ fn guard_counts_an_allocation_so_this_test_can_fail() {
 
 #[test]
 fn two_thousand_periods_of_the_real_loop_allocate_nothing() {
+    run(None);
+}
+
+#[test]
+fn two_thousand_periods_with_the_echo_canceller_at_16_khz_allocate_nothing() {
+    run(Some(AecOptions::default()));
+}
+
+#[test]
+fn two_thousand_periods_with_the_echo_canceller_at_48_khz_allocate_nothing() {
+    run(Some(AecOptions {
+        rate: 48_000,
+        ..AecOptions::default()
+    }));
+}
+
+#[test]
+fn two_thousand_periods_with_a_device_reference_allocate_nothing() {
+    run(Some(AecOptions {
+        reference: ReferenceSource::Device,
+        reference_device: "test".into(),
+        ..AecOptions::default()
+    }));
+}
+
+/// Runs 25 s through the loop; with `aec`, the source carries a reference (noise) whose
+/// delayed echo is in the mic.
+fn run(aec: Option<AecOptions>) {
     // 25 s of speech (the demo clip, repeated) with noise.
     let (clip, rate) = read_wav(&data("demo-48k.wav"));
     assert_eq!(rate, 48_000);
@@ -67,13 +98,35 @@ fn two_thousand_periods_of_the_real_loop_allocate_nothing() {
             command: Command::Continue,
         },
     ];
-    let source = WavSource::from_samples(samples, 48_000, false)
-        .unwrap()
-        .with_script(script);
+    let mut source = WavSource::from_samples(samples.clone(), 48_000, false).unwrap();
+    if aec.is_some() {
+        let mut rng = Noise::new(11);
+        let reference: Vec<i16> = (0..samples.len())
+            .map(|_| (3000.0 * rng.next()) as i16)
+            .collect();
+        let mic: Vec<i16> = samples
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let echo = if i >= 2400 {
+                    reference[i - 2400] / 2
+                } else {
+                    0
+                };
+                s.saturating_add(echo)
+            })
+            .collect();
+        source = WavSource::from_samples(mic, 48_000, false)
+            .unwrap()
+            .with_reference(reference)
+            .unwrap();
+    }
+    let source = source.with_script(script);
     let detector = ScriptedDetector::boxed(&[(1.0, 1.6), (15.0, 15.6)]);
     let mut cfg = RealtimeOptions::default();
     cfg.pipeline.gate.local_endpoint = true;
     cfg.pipeline.denoise = true;
+    cfg.pipeline.aec = aec.clone();
     let rt = realtime::start(
         &cfg,
         source,
@@ -118,4 +171,9 @@ fn two_thousand_periods_of_the_real_loop_allocate_nothing() {
         "the backlog path ran"
     );
     assert_eq!(tel.alloc_violations.load(Ordering::Relaxed), 0);
+    if aec.is_some() {
+        let a = tel.aec.snapshot().expect("aec telemetry");
+        println!("echo state: {a:?}");
+        assert!(a.reference_playing);
+    }
 }

@@ -36,6 +36,9 @@ pub struct AlsaSource<P: CapturePcm = PCM> {
     period: usize,
     /// Interleaved read buffer (period * channels), allocated in `open`.
     raw: Vec<i16>,
+    /// The echo reference's channel, and the reference of the period last read.
+    reference_channel: Option<usize>,
+    ref_buf: Vec<i16>,
     pacer: Option<Pacer>,
     periods_read: u64,
     started: bool,
@@ -78,6 +81,11 @@ impl<P: CapturePcm> AlsaSource<P> {
             mix: cfg.stereo_mix,
             period,
             raw: vec![0; period * neg.channels as usize],
+            reference_channel: cfg
+                .reference_channel
+                .map(|c| c as usize)
+                .filter(|&c| c < neg.channels as usize),
+            ref_buf: vec![0; period],
             pacer: cfg.pace.then(|| {
                 Pacer::new(std::time::Duration::from_nanos(
                     period as u64 * 1_000_000_000 / u64::from(neg.rate),
@@ -114,7 +122,32 @@ impl<P: CapturePcm> AlsaSource<P> {
         Ok(())
     }
 
-    fn reduce_to_mono(&self, out: &mut [i16]) {
+    fn reduce_to_mono(&mut self, out: &mut [i16]) {
+        if let Some(rc) = self.reference_channel {
+            // Loopback: the reference channel apart, the others are the microphone.
+            let channels = self.neg.channels as usize;
+            let mics = (channels - 1) as i32;
+            for ((o, r), f) in out
+                .iter_mut()
+                .zip(self.ref_buf.iter_mut())
+                .zip(self.raw.chunks_exact(channels))
+            {
+                *r = f[rc];
+                let mut first = None;
+                let mut sum = 0i32;
+                for (c, v) in f.iter().enumerate() {
+                    if c != rc {
+                        first.get_or_insert(*v);
+                        sum += i32::from(*v);
+                    }
+                }
+                *o = match self.mix {
+                    StereoMix::First => first.unwrap_or(0),
+                    StereoMix::Mix => (sum / mics) as i16,
+                };
+            }
+            return;
+        }
         match (self.neg.channels, self.mix) {
             (1, _) => out.copy_from_slice(&self.raw[..out.len()]),
             (_, StereoMix::First) => {
@@ -147,6 +180,10 @@ impl<P: CapturePcm> CaptureSource for AlsaSource<P> {
 
     fn period_frames(&self) -> usize {
         self.period
+    }
+
+    fn reference(&self) -> Option<&[i16]> {
+        self.reference_channel.map(|_| &self.ref_buf[..])
     }
 
     /// Reads one period, looping over partial reads and recovering from faults.

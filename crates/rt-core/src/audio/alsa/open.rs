@@ -40,9 +40,28 @@ pub fn open(cfg: &CaptureOptions) -> Result<(PCM, Negotiated), CaptureError> {
             .map_err(|e| device_err(cfg, "interleaved access refused", e))?;
         hw.set_format(Format::s16())
             .map_err(|e| device_err(cfg, "S16_LE refused", e))?;
-        let channels = if hw.test_channels(1).is_ok() { 1 } else { 2 };
-        hw.set_channels(channels)
-            .map_err(|e| device_err(cfg, "neither mono nor stereo capture is offered", e))?;
+        let channels = match cfg.reference_channel {
+            Some(rc) => {
+                let channels = (rc + 1).max(2);
+                hw.set_channels(channels).map_err(|e| {
+                    device_err(
+                        cfg,
+                        &format!(
+                            "{channels} channels (for the echo reference on channel {rc}) refused"
+                        ),
+                        e,
+                    )
+                })?;
+                channels
+            }
+            None => {
+                let channels = if hw.test_channels(1).is_ok() { 1 } else { 2 };
+                hw.set_channels(channels).map_err(|e| {
+                    device_err(cfg, "neither mono nor stereo capture is offered", e)
+                })?;
+                channels
+            }
+        };
         hw.set_rate(cfg.rate, ValueOr::Nearest)
             .map_err(|e| device_err(cfg, &format!("{} Hz refused", cfg.rate), e))?;
         let period = hw
@@ -67,7 +86,7 @@ pub fn open(cfg: &CaptureOptions) -> Result<(PCM, Negotiated), CaptureError> {
             buffer_frames: buffer.max(1) as usize,
         }
     };
-    if negotiated.channels == 2 {
+    if negotiated.channels == 2 && cfg.reference_channel.is_none() {
         tracing::info!(
             device = %cfg.device,
             mix = ?cfg.stereo_mix,

@@ -1,0 +1,175 @@
+//! [aec] section: echo cancellation of what the speaker plays (issue 9).
+
+use rt_core::aec::AecOptions;
+pub use rt_core::aec::ReferenceSource;
+use rt_core::options::CaptureOptions;
+use serde::{Deserialize, Serialize};
+
+use super::{check_range, Invalid};
+
+/// [aec] section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AecConfig {
+    /// Run the echo canceller (WebRTC AEC3) on the microphone before noise suppression.
+    pub enabled: bool,
+    /// Where the played signal comes from: "channel" (a loopback channel of the capture
+    /// device, sample-synchronous) or "device" (a second ALSA capture; delay and clock drift
+    /// are estimated continuously).
+    pub reference: ReferenceSource,
+    /// Channel of the capture device carrying the reference (0-based; "channel" mode).
+    pub reference_channel: u32,
+    /// ALSA PCM of the reference ("device" mode), e.g. an snd-aloop capture.
+    pub reference_device: String,
+    /// Expected delay of the echo behind the reference, ms (0: unknown; the canceller searches
+    /// 0-500 ms itself). A board's measured loopback delay helps with periodic music.
+    pub delay_hint_ms: u32,
+    /// Canceller rate: 16000 (the wake-word / encoder band; cheaper) or 48000 ("channel"
+    /// mode with a 48 kHz capture only).
+    pub rate: u32,
+}
+
+impl Default for AecConfig {
+    fn default() -> Self {
+        let o = AecOptions::default();
+        Self {
+            enabled: false,
+            reference: o.reference,
+            reference_channel: o.reference_channel,
+            reference_device: o.reference_device,
+            delay_hint_ms: o.delay_hint_ms,
+            rate: o.rate,
+        }
+    }
+}
+
+impl AecConfig {
+    /// The canceller's options as rt-core takes them; `None` when disabled.
+    pub fn options(&self) -> Option<AecOptions> {
+        self.enabled.then(|| AecOptions {
+            rate: self.rate,
+            reference: self.reference,
+            reference_channel: self.reference_channel,
+            reference_device: self.reference_device.clone(),
+            delay_hint_ms: self.delay_hint_ms,
+        })
+    }
+
+    /// Checks the section against the capture rate.
+    pub(super) fn validate(&self, capture_rate: u32) -> Result<(), Invalid> {
+        check_range(
+            "aec.delay_hint_ms",
+            self.delay_hint_ms,
+            0,
+            dsp::aec::MAX_REFERENCE_DELAY_MS,
+        )?;
+        check_range("aec.reference_channel", self.reference_channel, 0, 7)?;
+        if self.rate != 16_000 && self.rate != 48_000 {
+            return Err(Invalid::new(
+                "aec.rate",
+                format!("{} Hz is not supported", self.rate),
+                "16000, 48000",
+            ));
+        }
+        if self.rate == 48_000
+            && (capture_rate != 48_000 || self.reference != ReferenceSource::Channel)
+        {
+            return Err(Invalid::new(
+                "aec.rate",
+                "48000 needs audio.rate = 48000 and reference = \"channel\"",
+                "16000, or 48000 with a 48 kHz capture and a channel reference",
+            ));
+        }
+        if self.enabled
+            && self.reference == ReferenceSource::Device
+            && self.reference_device.trim().is_empty()
+        {
+            return Err(Invalid::new(
+                "aec.reference_device",
+                "empty device name with reference = \"device\"",
+                "an ALSA PCM name such as \"hw:Loopback,1,0\"",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl super::Config {
+    /// The capture device as rt-core takes it, with the echo reference's loopback channel
+    /// when `[aec]` is on with reference = "channel".
+    pub fn capture_options(&self) -> CaptureOptions {
+        let mut c = self.audio.capture_options();
+        if self.aec.enabled && self.aec.reference == ReferenceSource::Channel {
+            c.reference_channel = Some(self.aec.reference_channel);
+        }
+        c
+    }
+}
+
+impl AecConfig {
+    /// `run` captures the reference of "device" mode from a second ALSA device, which is not
+    /// implemented yet (simulate `--reference` runs the same canceller and delay worker).
+    pub fn ensure_runnable(&self) -> anyhow::Result<()> {
+        if self.enabled && self.reference == ReferenceSource::Device {
+            anyhow::bail!(
+                "[aec] reference = \"device\" ({}) is not supported by `run` yet: use a loopback channel (reference = \"channel\"), or simulate --reference",
+                self.reference_device
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::Config;
+
+    fn parse(text: &str) -> Result<Config, super::super::ConfigError> {
+        Config::parse(text, Path::new("board.toml"))
+    }
+
+    #[test]
+    fn rate_48000_needs_a_48_khz_capture_and_names_file_line_key() {
+        let err = parse("[audio]\nrate = 16000\n\n[aec]\nenabled = true\nrate = 48000\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("board.toml:6:"), "{err}");
+        assert!(err.contains("aec.rate"), "{err}");
+        assert!(err.contains("accepted: 16000"), "{err}");
+    }
+
+    #[test]
+    fn device_reference_needs_a_device_and_unknown_reference_is_refused() {
+        let err = parse("[aec]\nenabled = true\nreference = \"device\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("aec.reference_device"), "{err}");
+        let err = parse("[aec]\nreference = \"loopback\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("board.toml:2:"), "{err}");
+        assert!(err.contains("channel") && err.contains("device"), "{err}");
+        let err = parse("[aec]\ndelay_hint_ms = 900\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("aec.delay_hint_ms") && err.contains("0 to 500"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn enabled_section_becomes_rt_core_options_and_speaker_profile_uses_it() {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("config/speaker.toml"),
+        )
+        .unwrap();
+        let cfg = parse(&text).unwrap();
+        let aec = cfg.realtime_options().pipeline.aec.expect("aec on");
+        assert_eq!(aec.reference, super::ReferenceSource::Channel);
+        assert_eq!(aec.rate, 16_000);
+        assert!(Config::default().realtime_options().pipeline.aec.is_none());
+    }
+}

@@ -1,0 +1,192 @@
+//! Wake-word recall while the speaker plays music (issue 9): the wake-word takes of the test
+//! set (16 kHz, every other clean "pos" take: 12) with the echo of the generated pop programme
+//! (data/aec/, the 120 ms drum-loop case: mic minus near end) at +10 and +20 dB echo-to-speech,
+//! after 3 s of echo alone (the canceller converges), through `simulate` with the real detector,
+//! AEC on and off, against the no-music recall on the same takes. And false wakes on the
+//! echo-only versions of all generated cases (pop and radio talk with near-miss words).
+//! Printed figures. Measured (12 takes, 2 s after each): no music 42 %; +10 dB: AEC off 0 %, on
+//! 17 %; +20 dB: 0 % and 0 %; 0 false wakes on 124 s. The recall targets are NOT met yet
+//! (AEC3's suppressor removes the talker with the echo in double talk, see the near-end SI-SDR
+//! in `aec_echo`; the no-music baseline with 3 s of leading silence also looks low and needs a
+//! look), so the recall test is `#[ignore]`d: run it with `--ignored`.
+
+use std::path::Path;
+
+use ama_engine::config::{Config, WakeWordConfig};
+use ama_engine::simulate::{simulate, GateMode, SimulateArgs};
+use rt_core::wakeword::build_detector;
+use test_support::wakeword as wakeword_support;
+
+use crate::support::*;
+
+const LEAD_S: usize = 3;
+
+fn config(aec: bool) -> Config {
+    let mut cfg = crate::support::config(&format!(
+        "[aec]\nenabled = {aec}\nreference = \"channel\"\nreference_channel = 1\n"
+    ));
+    cfg.wakeword = WakeWordConfig {
+        model: wakeword_support::installed("models/alexa.json"),
+        runtime: wakeword_support::installed("models/libtensorflowlite_c.so"),
+        ..WakeWordConfig::default()
+    };
+    cfg
+}
+
+fn write_2ch(path: &Path, mic: &[i16], reference: &[i16]) {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for (m, r) in mic.iter().zip(reference) {
+        w.write_sample(*m).unwrap();
+        w.write_sample(*r).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// Detections (streams opened by the detector) for `mic` (+ `reference` with AEC).
+fn detections(dir: &Path, name: &str, mic: &[i16], reference: &[i16], aec: bool) -> usize {
+    let cfg = config(aec);
+    let input = dir.join(format!("{name}.wav"));
+    if aec {
+        write_2ch(&input, mic, reference);
+    } else {
+        write_wav(&input, mic, 16_000);
+    }
+    let out = dir.join(format!("{name}-out"));
+    let detector = build_detector(&cfg.wakeword.options()).expect("detector");
+    let args = SimulateArgs::new(cfg, &input, &out).gate(GateMode::Auto);
+    let report = simulate(&args, Some(detector)).expect("simulate");
+    report.timing.detections as usize
+}
+
+fn to_i16(x: &[f32]) -> Vec<i16> {
+    x.iter()
+        .map(|v| v.clamp(-32768.0, 32767.0) as i16)
+        .collect()
+}
+
+fn f32s(x: &[i16]) -> Vec<f32> {
+    x.iter().map(|v| f32::from(*v)).collect()
+}
+
+/// The echo alone (mic minus near end) and the reference of a case, at 16 kHz.
+fn echo_and_reference(case: &str) -> (Vec<f32>, Vec<f32>) {
+    let (mic, _) = read_wav(&data(&format!("aec/{case}-mic.wav")));
+    let (near, _) = read_wav(&data(&format!("aec/{case}-near.wav")));
+    let (reference, _) = read_wav(&data(&format!("aec/{case}-ref.wav")));
+    let echo: Vec<f32> = mic
+        .iter()
+        .zip(&near)
+        .map(|(m, n)| f32::from(*m) - f32::from(*n))
+        .collect();
+    (to_16k(&echo), to_16k(&f32s(&reference)))
+}
+
+#[test]
+#[ignore = "recall targets with music not met yet (see the module doc)"]
+fn recall_with_music_at_10_and_20_db() {
+    let dir = wakeword_support::installed("data/wakeword");
+    let labels = std::fs::read_to_string(dir.join("labels.tsv")).unwrap();
+    let takes: Vec<String> = labels
+        .lines()
+        .filter_map(|l| l.split('\t').next())
+        .filter(|n| n.starts_with("pos-") && n.ends_with("-clean.wav"))
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    let (echo, reference) = echo_and_reference("ch-pop-esr10-d120");
+    let tmp = tempfile::tempdir().unwrap();
+    let lead = LEAD_S * 16_000;
+    // [no music, +10 off, +10 on, +20 off, +20 on]
+    let mut hits = [0usize; 5];
+    for (i, take) in takes.iter().enumerate() {
+        let (speech, rate) = read_wav(&dir.join(take));
+        assert_eq!(rate, 16_000);
+        let speech = f32s(&speech);
+        let active: Vec<f64> = speech
+            .iter()
+            .filter(|s| s.abs() > 100.0)
+            .map(|s| f64::from(*s).powi(2))
+            .collect();
+        let p_speech = active.iter().sum::<f64>() / active.len().max(1) as f64;
+        // 2 s after the take: the detector (on its own thread) reports after the word.
+        let len = lead + speech.len() + 32_000;
+        // A different stretch of the programme for each take.
+        let off = (i * 8_000) % (echo.len() - len).max(1);
+        let e = &echo[off..off + len];
+        let r = &reference[off..off + len];
+        let p_echo = e.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / len as f64;
+        let clean: Vec<f32> = std::iter::repeat_n(0.0, lead)
+            .chain(speech.iter().copied())
+            .chain(std::iter::repeat_n(0.0, 32_000))
+            .collect();
+        let name = format!("t{i}");
+        hits[0] += usize::from(
+            detections(
+                tmp.path(),
+                &format!("{name}-quiet"),
+                &to_i16(&clean),
+                &[],
+                false,
+            ) > 0,
+        );
+        for (k, esr) in [10.0f64, 20.0].iter().enumerate() {
+            let g = (p_speech * 10f64.powf(esr / 10.0) / p_echo).sqrt() as f32;
+            let mic: Vec<f32> = clean.iter().zip(e).map(|(s, v)| s + g * v).collect();
+            let rf: Vec<f32> = r.iter().map(|v| v * g.min(1.0)).collect();
+            let (mic, rf) = (to_i16(&mic), to_i16(&rf));
+            for (j, aec) in [false, true].into_iter().enumerate() {
+                let d = detections(tmp.path(), &format!("{name}-{esr}-{aec}"), &mic, &rf, aec);
+                hits[1 + 2 * k + j] += usize::from(d > 0);
+            }
+        }
+    }
+    let n = takes.len() as f64;
+    let pct = |h: usize| 100.0 * h as f64 / n;
+    println!(
+        "recall over {} takes: no music {:.0} %; +10 dB: AEC off {:.0} %, on {:.0} %; +20 dB: AEC off {:.0} %, on {:.0} %",
+        takes.len(),
+        pct(hits[0]),
+        pct(hits[1]),
+        pct(hits[2]),
+        pct(hits[3]),
+        pct(hits[4])
+    );
+    assert!(
+        hits[2] as f64 >= 0.9 * hits[0] as f64,
+        "recall at +10 dB with AEC: {hits:?}"
+    );
+    assert!(
+        pct(hits[2]) >= 85.0 && pct(hits[4]) >= 85.0,
+        "false rejects while playing: {hits:?}"
+    );
+}
+
+#[test]
+fn no_false_wakes_on_music_and_radio_talk_with_aec() {
+    let tmp = tempfile::tempdir().unwrap();
+    // False wakes: the echo alone of every generated case (pop, radio talk), AEC on.
+    let text = std::fs::read_to_string(data("aec/cases.tsv")).unwrap();
+    let mut false_wakes = 0;
+    let mut seconds = 0.0;
+    for case in text.lines().skip(1).filter_map(|l| l.split('\t').next()) {
+        let (e, r) = echo_and_reference(case);
+        seconds += e.len() as f64 / 16_000.0;
+        false_wakes += detections(
+            tmp.path(),
+            &format!("fw-{case}"),
+            &to_i16(&e),
+            &to_i16(&r),
+            true,
+        );
+    }
+    println!(
+        "false wakes on {seconds:.0} s of music and radio talk (echo only, AEC on): {false_wakes}"
+    );
+    assert_eq!(false_wakes, 0);
+}
