@@ -163,7 +163,7 @@ fn report_json_has_streams_timings_and_counters() {
         .collect();
     assert_eq!(
         stages,
-        ["convert", "denoise", "resample", "detect", "gate", "encode", "period"]
+        ["convert", "aec", "denoise", "resample", "detect", "gate", "encode", "period"]
     );
     assert!(v["timing"]["periods"].as_u64().unwrap() > 300);
     for key in ["overruns", "xruns", "dropped", "alloc_violations"] {
