@@ -53,6 +53,11 @@ pub enum EndReason {
     LocalEndOfSpeech,
     /// The capture source ended (simulate, tests).
     InputEnded,
+    /// The engine was stopped (SIGINT, SIGTERM, SIGHUP, a Shutdown command): the stream was
+    /// finished with what had been captured.
+    Shutdown,
+    /// `[audio] max_seconds` of `run` was reached.
+    MaxSeconds,
 }
 
 /// One encoded 20 ms Opus frame.

@@ -9,7 +9,7 @@ use dsp::denoise::Denoiser;
 use dsp::resample::{Decimator, Interpolator};
 use dsp::wakeword::WakeWordDetector;
 use dsp::{BLOCK_16K, FRAME_48K};
-use engine_base::messages::{Command, Outbound, PcmFrame};
+use engine_base::messages::{Command, EndReason, Outbound, PcmFrame};
 use engine_base::now_ns;
 use rtrb::Producer;
 
@@ -285,9 +285,10 @@ impl Pipeline {
         self.level_acc
     }
 
-    /// The source ended: flush and close the open stream. Real-time safe (unbounded work).
-    pub fn finish(&mut self, out: &mut Producer<Outbound>, tel: &Telemetry) {
-        self.gate.finish(out, tel);
+    /// The loop ended: flush and close the open stream with `reason`. Real-time safe
+    /// (unbounded work).
+    pub fn finish(&mut self, reason: EndReason, out: &mut Producer<Outbound>, tel: &Telemetry) {
+        self.gate.finish(reason, out, tel);
     }
 
     /// Algorithmic latency from capture to frame-ready, in µs: the 20 ms Opus frame, the

@@ -35,7 +35,8 @@ pub struct GateParams {
     pub preroll: u64,
     /// Length of the history ring (rounded up to whole 10 ms blocks).
     pub history: usize,
-    /// Longest utterance; the stream ends there.
+    /// Longest utterance (wake word, tap, press-and-hold, continuation); the stream ends
+    /// there with [`EndReason::MaxDuration`]. The `--gate always` stream has no cap.
     pub max_len: u64,
     /// Let the end-of-speech detector end tap, wake-word and continuation streams.
     pub local_endpoint: bool,
@@ -188,7 +189,11 @@ impl<C: Clock> Gate<C> {
             }
         }
         if let Some(s) = self.stream {
-            if s.end.is_none() && self.written >= s.start + self.p.max_len {
+            // The cap is an utterance's: `--gate always` streams the whole input.
+            if s.end.is_none()
+                && s.initiator != Initiator::Always
+                && self.written >= s.start + self.p.max_len
+            {
                 self.end_at(s.start + self.p.max_len, EndReason::MaxDuration);
             }
         }
@@ -341,16 +346,17 @@ impl<C: Clock> Gate<C> {
         spent
     }
 
-    /// The source ended: encodes every full frame left, then closes the stream.
-    /// Real-time safe, but not bounded by the budget (files only).
-    pub fn finish(&mut self, out: &mut Producer<Outbound>, tel: &Telemetry) {
+    /// The loop ended (`reason`: the source ended, or the engine was stopped): encodes every
+    /// full frame left, then closes the stream with `reason` (or the reason it was already
+    /// ending for). Real-time safe, but not bounded by the budget.
+    pub fn finish(&mut self, reason: EndReason, out: &mut Producer<Outbound>, tel: &Telemetry) {
         if let Some(mut s) = self.stream {
             let limit = s.end.map_or(self.written, |(e, _)| e.min(self.written));
             while s.cursor + OPUS_FRAME_16K as u64 <= limit {
                 self.encode_one(&mut s, out, tel);
             }
             self.stream = Some(s);
-            let reason = s.end.map_or(EndReason::InputEnded, |(_, r)| r);
+            let reason = s.end.map_or(reason, |(_, r)| r);
             self.close(reason, out, tel);
         }
     }

@@ -138,7 +138,7 @@ fn history_ring_wrap_around_hands_the_encoder_the_right_samples() {
     assert_eq!(n, frames(&msgs));
 
     // A wake word older than the ring starts at the oldest sample still held.
-    r.gate.finish(&mut r.out, &r.tel);
+    r.gate.finish(EndReason::InputEnded, &mut r.out, &r.tel);
     r.drain();
     let old = Detection {
         start_sample: 1_000,
@@ -195,7 +195,7 @@ fn end_of_a_stream_that_never_started_changes_nothing() {
         });
     }
     r.encode(u64::MAX);
-    r.gate.finish(&mut r.out, &r.tel);
+    r.gate.finish(EndReason::InputEnded, &mut r.out, &r.tel);
     assert!(!r.gate.streaming());
     assert_eq!(r.drain(), Vec::new());
 
@@ -296,4 +296,56 @@ fn a_full_ring_at_stream_start_opens_no_stream() {
             ..
         })
     ));
+}
+
+/// Pushes `blocks` blocks, encoding after each; returns the messages.
+fn stream_for(r: &mut Rig, blocks: usize) -> Vec<Outbound> {
+    let mut msgs = Vec::new();
+    for _ in 0..blocks {
+        r.push(1);
+        r.encode(u64::MAX);
+        msgs.extend(r.drain());
+    }
+    msgs
+}
+
+#[test]
+fn the_utterance_cap_ends_taps_and_holds_but_not_the_always_stream() {
+    // A 200 ms cap.
+    let p = GateParams {
+        max_len: 3_200,
+        ..params()
+    };
+    for cmd in [Command::Tap, Command::Press] {
+        let mut r = rig(p, 0, 256);
+        r.command(cmd);
+        let msgs = stream_for(&mut r, 100);
+        assert_eq!(frames(&msgs), 10, "{cmd:?}");
+        assert!(matches!(
+            msgs.last(),
+            Some(Outbound::StreamEnded {
+                reason: EndReason::MaxDuration,
+                frames: 10,
+                ..
+            })
+        ));
+    }
+    // The always stream runs on past the cap until the loop ends, with the loop's reason.
+    for reason in [EndReason::InputEnded, EndReason::Shutdown] {
+        let mut r = rig(p, 0, 256);
+        r.gate.open_always(&mut r.out, &r.tel);
+        let mut msgs = stream_for(&mut r, 100);
+        assert!(r.gate.streaming());
+        r.gate.finish(reason, &mut r.out, &r.tel);
+        msgs.extend(r.drain());
+        assert_eq!(frames(&msgs), 50);
+        assert_eq!(
+            msgs.last(),
+            Some(&Outbound::StreamEnded {
+                stream: 1,
+                reason,
+                frames: 50,
+            })
+        );
+    }
 }

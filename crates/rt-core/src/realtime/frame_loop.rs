@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use engine_base::messages::{Command, Outbound};
+use engine_base::messages::{Command, EndReason, Outbound};
 use engine_base::now_ns;
 use rtrb::{Consumer, Producer};
 
@@ -111,8 +111,21 @@ impl<S: CaptureSource> FrameLoop<S> {
                 break Ok(LoopExit::Stopped);
             }
         };
+        let reason = match result {
+            Ok(LoopExit::Stopped) => EndReason::Shutdown,
+            Ok(LoopExit::PeriodLimit) => EndReason::MaxSeconds,
+            Ok(LoopExit::SourceEnded) | Err(_) => EndReason::InputEnded,
+        };
+        if self.backpressure {
+            // Full speed (simulate): closing may encode a backlog of frames; let the
+            // consumer empty the ring first so that none of them is dropped.
+            let capacity = self.out.buffer().capacity();
+            while self.out.slots() < capacity && !self.out.is_abandoned() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
         assert_no_alloc::assert_no_alloc(|| {
-            self.pipeline.finish(&mut self.out, &self.tel);
+            self.pipeline.finish(reason, &mut self.out, &self.tel);
             let _ = self.out.push(Outbound::SourceEnded);
         });
         (result, self)
