@@ -98,7 +98,12 @@ fn run(aec: Option<AecOptions>) {
             command: Command::Continue,
         },
     ];
-    let mut source = WavSource::from_samples(samples.clone(), 48_000, false).unwrap();
+    // Without the canceller the source reads a real file, streamed period by period: the
+    // file read (hound over a BufReader) is inside the guard too.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("input.wav");
+    write_wav(&path, &samples, 48_000);
+    let mut source = WavSource::open(&path, false).unwrap();
     if aec.is_some() {
         let mut rng = Noise::new(11);
         let reference: Vec<i16> = (0..samples.len())
