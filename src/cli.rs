@@ -29,6 +29,18 @@ enum Commands {
         no_device: bool,
     },
     /// Run the pipeline on a WAV file (16-bit mono, 16 or 48 kHz) through the real-time loop.
+    ///
+    /// Writes DIR/stream-NNN.ogg (Ogg Opus, one per stream) and DIR/report.json. The input is
+    /// read as it is processed, so memory does not grow with its length. Nothing is dropped
+    /// silently: with `--gate always` the whole input is one stream, never capped;
+    /// `[gate] max_utterance_ms` caps wake-word, tap, press-and-hold and continuation streams,
+    /// and each stream's `end_reason` in report.json says what ended it (input_ended,
+    /// max_duration, release, local_end_of_speech, shutdown).
+    ///
+    /// SIGINT, SIGTERM or SIGHUP stop it cleanly: the open stream is finished as a valid Ogg
+    /// Opus file (end_reason "shutdown"), report.json is written with the signal's name, and
+    /// the exit status is 128 + the signal's number (130 for SIGINT); a second signal exits
+    /// at once.
     Simulate {
         #[arg(long)]
         config: Option<PathBuf>,
@@ -36,7 +48,7 @@ enum Commands {
         input: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        /// `always`: the whole input is one stream.
+        /// `always`: the whole input is one stream (no length cap).
         #[arg(long, value_enum, default_value = "auto")]
         gate: crate::simulate::GateMode,
         /// Pace the input to real time.
@@ -179,7 +191,8 @@ pub fn main() -> ExitCode {
             let mut args = crate::simulate::SimulateArgs::new(config, input, &out)
                 .gate(gate)
                 .realtime(realtime)
-                .pcm(pcm);
+                .pcm(pcm)
+                .signals(true);
             args.taps = tap_at;
             args.holds = hold;
             args.reference = reference;
@@ -187,7 +200,16 @@ pub fn main() -> ExitCode {
             match crate::simulate::simulate(&args, det) {
                 Ok(report) => {
                     crate::output::result_or_stderr(&crate::simulate::summary(&report, &out));
-                    ExitCode::SUCCESS
+                    match report.signal_number {
+                        Some(sig) => {
+                            crate::output::errln!(
+                                "stopped by {}: the open stream was finished, report.json written",
+                                crate::stop_signals::name(sig)
+                            );
+                            ExitCode::from(crate::stop_signals::exit_status(sig))
+                        }
+                        None => ExitCode::SUCCESS,
+                    }
                 }
                 Err(e) => fail(format!("{e:#}")),
             }

@@ -23,3 +23,4 @@ pub mod report;
 pub mod run;
 pub mod side_tasks;
 pub mod simulate;
+pub mod stop_signals;

@@ -28,6 +28,21 @@ pub struct Report {
     pub input: String,
     pub input_rate: u32,
     pub input_samples: u64,
+    /// How streams were opened: "auto" (wake word, buttons) or "always" (the whole input is
+    /// one stream, never capped).
+    pub gate: &'static str,
+    /// The cap of wake-word, tap, press-and-hold and continuation streams; a stream it ended
+    /// has `end_reason` "max_duration".
+    pub max_utterance_ms: u32,
+    /// The signal that stopped the simulation ("SIGINT", ...); its open stream has
+    /// `end_reason` "shutdown".
+    pub signal: Option<String>,
+    /// Its number (for the exit status).
+    #[serde(skip)]
+    pub signal_number: Option<i32>,
+    /// The process's peak resident set size when the report was made (VmHWM of
+    /// /proc/self/status), KiB: flat with the input's length, since the input is streamed.
+    pub peak_rss_kib: Option<u64>,
     pub denoise: bool,
     pub opus_bitrate: u32,
     pub opus_complexity: i32,
@@ -54,6 +69,13 @@ impl Report {
             measured_p99_us: measured.then(|| timing.latency.p99_ns as f64 / 1000.0),
             expected_us: algorithmic_us + timing.period_us + median_period,
         }
+    }
+
+    /// The process's peak resident set size so far, KiB (Linux: VmHWM).
+    pub fn peak_rss_kib() -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
     }
 
     /// Writes the report as pretty JSON.

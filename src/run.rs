@@ -15,13 +15,7 @@ use rt_core::telemetry::{Stage, Telemetry};
 
 use crate::config::{AmaLink, Config};
 use crate::recorder::Recorder;
-
-/// The signals that stop `run` cleanly.
-const STOP_SIGNALS: [i32; 3] = [
-    signal_hook::consts::SIGINT,
-    signal_hook::consts::SIGTERM,
-    signal_hook::consts::SIGHUP,
-];
+use crate::stop_signals::STOP_SIGNALS;
 
 /// Options of `run`.
 #[derive(Debug, Clone)]

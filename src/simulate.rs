@@ -1,5 +1,13 @@
 //! `ama-engine simulate`: the same pipeline and real-time loop, with a WAV file as the
-//! capture source; streams go to Ogg Opus files and a report.json.
+//! capture source (streamed: memory does not grow with the input); streams go to Ogg Opus
+//! files and a report.json.
+//!
+//! Nothing of the input is dropped silently: `--gate always` makes the whole input one stream
+//! (`[gate] max_utterance_ms` caps wake-word, tap, press-and-hold and continuation streams
+//! only), and every stream's `end_reason` in the report says what ended it. With
+//! [`SimulateArgs::signals`] (the command line), SIGINT, SIGTERM and SIGHUP stop the loop like
+//! `run`: the open stream is finished as a valid Ogg Opus file with `end_reason` "shutdown",
+//! and report.json is written with the signal's name.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +21,7 @@ use rt_core::realtime::{self, StartOptions};
 use crate::config::{Config, ReferenceSource};
 use crate::recorder::Recorder;
 use crate::report::Report;
+use crate::stop_signals::StopSignals;
 
 /// How streams are opened in a simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -48,6 +57,8 @@ pub struct SimulateArgs {
     pub pcm: bool,
     /// The echo canceller's reference as a second mono file (`[aec] reference = "device"`).
     pub reference: Option<PathBuf>,
+    /// Stop cleanly on SIGINT/SIGTERM/SIGHUP (the command line; off for library callers).
+    pub signals: bool,
 }
 
 impl SimulateArgs {
@@ -64,6 +75,7 @@ impl SimulateArgs {
             holds: Vec::new(),
             pcm: false,
             reference: None,
+            signals: false,
         }
     }
 
@@ -94,6 +106,13 @@ impl SimulateArgs {
     /// Also write each stream's 16 kHz PCM (stream-NNN.wav).
     pub fn pcm(mut self, on: bool) -> Self {
         self.pcm = on;
+        self
+    }
+
+    /// Stop cleanly on SIGINT, SIGTERM and SIGHUP (see the module doc); the handlers are
+    /// installed for the simulation only.
+    pub fn signals(mut self, on: bool) -> Self {
+        self.signals = on;
         self
     }
 }
@@ -145,6 +164,8 @@ pub fn simulate(
     args: &SimulateArgs,
     detector: Option<Box<dyn WakeWordDetector>>,
 ) -> anyhow::Result<Report> {
+    // Caught from here on, before the input opens; handed to the loop's stop flag below.
+    let mut signals = args.signals.then(StopSignals::install).transpose()?;
     let source = open_source(args)?;
     let rate = source.rate();
     let input_samples = source.len() as u64;
@@ -167,6 +188,9 @@ pub fn simulate(
         detector
     };
     let rt = realtime::start(&cfg.realtime_options(), source, detector, opts)?;
+    if let Some(s) = signals.as_mut() {
+        s.forward_to(&rt.stop)?;
+    }
     let tel = rt.telemetry.clone();
     let outbound = rt.outbound;
     let recorder = match rt.pcm {
@@ -184,10 +208,19 @@ pub fn simulate(
         .join()
         .map_err(|_| anyhow::anyhow!("the recorder thread panicked"))??;
     let timing = tel.snapshot();
+    let signal = signals.as_ref().and_then(StopSignals::received);
     let report = Report {
         input: args.input.display().to_string(),
         input_rate: rate,
         input_samples,
+        gate: match args.gate {
+            GateMode::Auto => "auto",
+            GateMode::Always => "always",
+        },
+        max_utterance_ms: cfg.gate.max_utterance_ms,
+        signal: signal.map(crate::stop_signals::name),
+        signal_number: signal,
+        peak_rss_kib: Report::peak_rss_kib(),
         denoise: cfg.denoise.enabled,
         opus_bitrate: cfg.opus.bitrate,
         opus_complexity: cfg.opus.complexity,

@@ -152,6 +152,31 @@ fn max_utterance_length_ends_the_stream() {
 }
 
 #[test]
+fn a_capped_wake_word_utterance_reports_its_cap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run(
+        Sim {
+            cfg: "[denoise]\nenabled = false\n\n[gate]\nmax_utterance_ms = 1000\n",
+            wake: vec![(1.0, 1.6)],
+            ..Sim::default()
+        },
+        tmp.path(),
+    );
+    assert_eq!(r.streams.len(), 1);
+    let st = &r.streams[0];
+    assert_eq!(st.initiator, Initiator::Wakeword);
+    assert_eq!(st.end_reason, Some(EndReason::MaxDuration));
+    assert_eq!(st.frames, 50, "1 s from the pre-roll's start");
+    // report.json says so, with the cap.
+    let text = std::fs::read_to_string(tmp.path().join("report.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["gate"], "auto");
+    assert_eq!(v["max_utterance_ms"], 1000);
+    assert_eq!(v["streams"][0]["end_reason"], "max_duration");
+    assert_eq!(v["streams"][0]["initiator"], "wakeword");
+}
+
+#[test]
 fn local_end_of_speech_ends_a_tap_utterance() {
     let tmp = tempfile::tempdir().unwrap();
     let r = run(

@@ -30,6 +30,7 @@ mod gate_streams;
 mod hostile;
 mod install_script;
 mod service_run;
+mod simulate_input;
 mod simulate_opus;
 mod telemetry_prometheus;
 mod wakeword_simulate;
