@@ -1,5 +1,6 @@
 use std::borrow::Cow;
 
+use crate::simd::Isa;
 use crate::{
     Complex, RnnModel, CEPS_MEM, FRAME_SIZE, FREQ_SIZE, NB_BANDS, NB_DELTA_CEPS, NB_FEATURES,
     PITCH_BUF_SIZE, WINDOW_SIZE,
@@ -50,6 +51,8 @@ pub struct DenoiseState<'model> {
     fft: crate::fft::RealFft,
 
     pitch_finder: crate::pitch::PitchFinder,
+    /// Fork: the instruction set of the vectorised kernels (always a supported one).
+    isa: Isa,
 }
 
 impl DenoiseState<'static> {
@@ -95,7 +98,25 @@ impl<'model> DenoiseState<'model> {
             fft: crate::fft::RealFft::new(crate::sin_cos_table()),
             rnn: crate::rnn::RnnState::new(model),
             pitch_finder: crate::pitch::PitchFinder::new(),
+            isa: Isa::detect(),
         }
+    }
+
+    /// Fork: the instruction set the vectorised kernels run on (`Isa::detect()` by default).
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    /// Fork: selects the instruction set of the vectorised kernels, e.g. `Isa::Portable` for
+    /// upstream's scalar loops. An instruction set this CPU lacks is refused (returns `false`,
+    /// nothing changes). All instruction sets give bit-identical output.
+    pub fn set_isa(&mut self, isa: Isa) -> bool {
+        if !isa.is_supported() {
+            return false;
+        }
+        self.isa = isa;
+        self.pitch_finder.isa = isa;
+        true
     }
 
     // Returns the most recent chunk of input from our internal buffer.
@@ -346,7 +367,7 @@ fn process_frame(state: &mut DenoiseState, output: &mut [f32], input: &[f32]) ->
     if silence == 0 {
         state
             .rnn
-            .compute(&mut g[..], &mut vad_prob[..], &features[..]);
+            .compute(state.isa, &mut g[..], &mut vad_prob[..], &features[..]);
         pitch_filter(&mut x_freq[..], &p[..], &ex[..], &ep[..], &exp[..], &g[..]);
         for i in 0..NB_BANDS {
             g[i] = g[i].max(0.6 * state.lastg[i]);

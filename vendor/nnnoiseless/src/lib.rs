@@ -15,10 +15,12 @@ mod fft;
 mod model;
 mod pitch;
 mod rnn;
+mod simd;
 mod util;
 
 pub use denoise::DenoiseState;
 pub use rnn::RnnModel;
+pub use simd::Isa;
 
 pub(crate) const FRAME_SIZE_SHIFT: usize = 2;
 pub(crate) const FRAME_SIZE: usize = 120 << FRAME_SIZE_SHIFT;

@@ -1,7 +1,10 @@
+use crate::simd::Isa;
 use crate::{PITCH_BUF_SIZE, PITCH_FRAME_SIZE, PITCH_MAX_PERIOD, PITCH_MIN_PERIOD};
 
 #[derive(Clone)]
 pub(crate) struct PitchFinder {
+    /// Fork: the instruction set of the cross-correlation (always a supported one).
+    pub(crate) isa: Isa,
     last_period: usize,
     last_gain: f32,
     // A buffer of size PITCH_BUF_SIZE / 2.
@@ -28,6 +31,7 @@ impl PitchFinder {
         let scratch2 = vec![0.0; PITCH_FRAME_SIZE / 4];
         let scratch3 = vec![0.0; (PITCH_MAX_PERIOD - 3 * PITCH_MIN_PERIOD) / 2];
         PitchFinder {
+            isa: Isa::detect(),
             last_period: 0,
             last_gain: 0.0,
             pitch_buf,
@@ -43,7 +47,7 @@ impl PitchFinder {
     ///
     /// Returns the period of the detected pitch, and the detected gain.
     pub(crate) fn process(&mut self, input: &[f32]) -> (usize, f32) {
-        pitch_downsample(input, &mut self.pitch_buf);
+        pitch_downsample(self.isa, input, &mut self.pitch_buf);
 
         let pitch_idx = self.pitch_search();
         let pitch_idx = PITCH_MAX_PERIOD - pitch_idx;
@@ -79,7 +83,7 @@ impl PitchFinder {
         }
 
         // Use brute-force for the 4x downsampled data.
-        pitch_xcorr(&x_lp4, &y_lp4, &mut xcorr[0..(max_pitch / 4)]);
+        pitch_xcorr(self.isa, &x_lp4, &y_lp4, &mut xcorr[0..(max_pitch / 4)]);
         let (best_pitch, second_best_pitch) =
             find_best_pitch(&xcorr[0..(max_pitch / 4)], &y_lp4, len / 4);
 
@@ -293,7 +297,12 @@ fn lpc(lpc: &mut [f32], ac: &[f32]) {
 
 /// Computes various terms of the cross-correlation between x and y (the number of terms to compute
 /// is determined by the size of `xcorr`).
-fn pitch_xcorr(xs: &[f32], ys: &[f32], xcorr: &mut [f32]) {
+fn pitch_xcorr(isa: Isa, xs: &[f32], ys: &[f32], xcorr: &mut [f32]) {
+    crate::simd::xcorr(isa, xs, ys, xcorr);
+}
+
+/// Upstream's `pitch_xcorr`, unchanged: the portable path of `simd::xcorr`.
+pub(crate) fn pitch_xcorr_scalar(xs: &[f32], ys: &[f32], xcorr: &mut [f32]) {
     // The un-optimized version of this function is:
     //
     // for i in 0..xcorr.len() {
@@ -430,11 +439,11 @@ fn fir5_in_place(xs: &mut [f32], num: &[f32]) {
 
 /// Computes the autocorrelation of the sequence `x` (the number of terms to compute is determined
 /// by the length of `ac`).
-fn celt_autocorr(x: &[f32], ac: &mut [f32]) {
+fn celt_autocorr(isa: Isa, x: &[f32], ac: &mut [f32]) {
     let n = x.len();
     let lag = ac.len() - 1;
     let fast_n = n - lag;
-    pitch_xcorr(&x[0..fast_n], x, ac);
+    pitch_xcorr(isa, &x[0..fast_n], x, ac);
 
     for k in 0..ac.len() {
         let mut d = 0.0;
@@ -445,7 +454,7 @@ fn celt_autocorr(x: &[f32], ac: &mut [f32]) {
     }
 }
 
-fn pitch_downsample(x: &[f32], x_lp: &mut [f32]) {
+fn pitch_downsample(isa: Isa, x: &[f32], x_lp: &mut [f32]) {
     let mut ac = [0.0; 5];
     let mut lpc_coeffs = [0.0; 4];
     let mut lpc_coeffs2 = [0.0; 5];
@@ -457,7 +466,7 @@ fn pitch_downsample(x: &[f32], x_lp: &mut [f32]) {
     }
     x_lp[0] = (x[1] / 2.0 + x[0]) / 2.0;
 
-    celt_autocorr(x_lp, &mut ac);
+    celt_autocorr(isa, x_lp, &mut ac);
 
     // Noise floor -40 dB
     ac[0] *= 1.0001;

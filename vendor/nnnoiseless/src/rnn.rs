@@ -1,5 +1,6 @@
 use std::borrow::Cow;
 
+use crate::simd::Isa;
 use crate::util::{relu, sigmoid_approx, tansig_approx, zip3};
 
 const MAX_NEURONS: usize = 128;
@@ -288,9 +289,9 @@ impl DenseLayer {
         }
     }
 
-    fn compute(&self, output: &mut [f32], input: &[f32]) {
+    fn compute(&self, isa: Isa, output: &mut [f32], input: &[f32]) {
         copy_i8(output, &self.bias[..]);
-        self.matrix().mul_add(output, input);
+        self.matrix().mul_add(isa, output, input);
 
         match self.activation {
             Activation::Sigmoid => {
@@ -329,34 +330,36 @@ impl GruLayer {
         }
     }
 
-    fn compute(&self, state: &mut [f32], input: &[f32]) {
-        let mut z = [0.0; MAX_NEURONS];
+    fn compute(&self, isa: Isa, state: &mut [f32], input: &[f32]) {
+        // Fork: the three gates' input products are one pass over the input weights (each
+        // column holds z, r and h side by side), and the z and r recurrent products one pass over
+        // the recurrent weights. Every element still gets bias, then input columns, then
+        // recurrent columns, in upstream's order, so the result is unchanged.
+        let mut zrh = [0.0; 3 * MAX_NEURONS];
         let mut r = [0.0; MAX_NEURONS];
-        let mut h = [0.0; MAX_NEURONS];
         let n = self.nb_neurons;
+        let zrh = &mut zrh[..3 * n];
 
-        // Compute update gate.
-        copy_i8(&mut z[0..n], &self.bias[0..n]);
-        self.input_submatrix(0).mul_add(&mut z[0..n], input);
-        self.rec_submatrix(0).mul_add(&mut z[0..n], &state[..]);
-        for z in z[0..n].iter_mut() {
+        copy_i8(zrh, &self.bias[..3 * n]);
+        self.input_submatrix(0).mul_add(isa, zrh, input);
+        self.rec_submatrix(0).mul_add(isa, &mut zrh[..2 * n], &state[..]);
+        let (zr, h) = zrh.split_at_mut(2 * n);
+        let (z, r_pre) = zr.split_at_mut(n);
+
+        // Update gate.
+        for z in z.iter_mut() {
             *z = sigmoid_approx(WEIGHTS_SCALE * *z);
         }
 
-        // Compute reset gate.
-        copy_i8(&mut r[0..n], &self.bias[n..(2 * n)]);
-        self.input_submatrix(n).mul_add(&mut r[0..n], input);
-        self.rec_submatrix(n).mul_add(&mut r[0..n], &state[..]);
-        for (out, &s) in r[0..n].iter_mut().zip(&state[..]) {
-            *out = s * sigmoid_approx(WEIGHTS_SCALE * *out);
+        // Reset gate.
+        for ((out, &pre), &s) in r[0..n].iter_mut().zip(&r_pre[..]).zip(&state[..]) {
+            *out = s * sigmoid_approx(WEIGHTS_SCALE * pre);
         }
 
         // Compute output.
-        copy_i8(&mut h[0..n], &self.bias[(2 * n)..]);
-        self.input_submatrix(2 * n).mul_add(&mut h[0..n], input);
-        self.rec_submatrix(2 * n).mul_add(&mut h[0..n], &r[0..n]);
+        self.rec_submatrix(2 * n).mul_add(isa, h, &r[0..n]);
 
-        for (s, &z, &h) in zip3(state, &z[0..n], &h[0..n]) {
+        for (s, &z, &h) in zip3(state, &z[..], &h[..]) {
             let h = match self.activation {
                 Activation::Sigmoid => sigmoid_approx(WEIGHTS_SCALE * h),
                 Activation::Tanh => tansig_approx(WEIGHTS_SCALE * h),
@@ -380,7 +383,7 @@ impl<'model> RnnState<'model> {
         }
     }
 
-    pub fn compute(&mut self, gains: &mut [f32], vad: &mut [f32], input: &[f32]) {
+    pub fn compute(&mut self, isa: Isa, gains: &mut [f32], vad: &mut [f32], input: &[f32]) {
         assert_eq!(input.len(), INPUT_SIZE);
 
         let mut buf = [0.0; MAX_NEURONS * 3];
@@ -392,18 +395,18 @@ impl<'model> RnnState<'model> {
         let denoise_gru_state = &mut self.denoise_gru_state[..];
         model
             .input_dense
-            .compute(&mut buf[0..model.input_dense.nb_neurons], input);
+            .compute(isa, &mut buf[0..model.input_dense.nb_neurons], input);
         model
             .vad_gru
-            .compute(vad_gru_state, &buf[0..model.input_dense.nb_neurons]);
-        model.vad_output.compute(vad, vad_gru_state);
+            .compute(isa, vad_gru_state, &buf[0..model.input_dense.nb_neurons]);
+        model.vad_output.compute(isa, vad, vad_gru_state);
 
         copy(&mut buf[model.input_dense.nb_neurons..], vad_gru_state);
         copy(
             &mut buf[(model.input_dense.nb_neurons + model.vad_gru.nb_neurons)..],
             input,
         );
-        model.noise_gru.compute(noise_gru_state, &buf);
+        model.noise_gru.compute(isa, noise_gru_state, &buf);
 
         copy(&mut denoise_buf, vad_gru_state);
         copy(
@@ -414,8 +417,8 @@ impl<'model> RnnState<'model> {
             &mut denoise_buf[(model.vad_gru.nb_neurons + model.noise_gru.nb_neurons)..],
             input,
         );
-        model.denoise_gru.compute(denoise_gru_state, &denoise_buf);
-        model.denoise_output.compute(gains, denoise_gru_state);
+        model.denoise_gru.compute(isa, denoise_gru_state, &denoise_buf);
+        model.denoise_output.compute(isa, gains, denoise_gru_state);
     }
 }
 
@@ -440,11 +443,8 @@ struct SubMatrix<'a> {
 }
 
 impl<'a> SubMatrix<'a> {
-    fn mul_add(&self, output: &mut [f32], input: &[f32]) {
-        for (col, input) in self.data.chunks_exact(self.stride).zip(input) {
-            for (&x, out) in col[self.offset..].iter().zip(&mut output[..]) {
-                *out += x as f32 * input;
-            }
-        }
+    /// Fork: the loop moved to `simd::gemv` (upstream's loop is its portable path).
+    fn mul_add(&self, isa: Isa, output: &mut [f32], input: &[f32]) {
+        crate::simd::gemv(isa, output, self.data, self.stride, self.offset, input);
     }
 }
