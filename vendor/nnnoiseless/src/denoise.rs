@@ -124,6 +124,7 @@ impl<'model> DenoiseState<'model> {
         &self.input_mem[self.input_mem.len().checked_sub(len).unwrap()..]
     }
 
+    #[inline(always)] // fork: compiled into each instruction set's process_frame
     fn find_pitch(&mut self) -> usize {
         let input = &self.input_mem[self.input_mem.len().checked_sub(PITCH_BUF_SIZE).unwrap()..];
         let (pitch, _gain) = self.pitch_finder.process(input);
@@ -159,10 +160,35 @@ impl<'model> DenoiseState<'model> {
     /// preceding inputs. Because of this, you might prefer to discard the very first output; it
     /// will contain some fade-in artifacts.
     pub fn process_frame(&mut self, output: &mut [f32], input: &[f32]) -> f32 {
-        process_frame(self, output, input)
+        // Fork: the whole frame (the kernels, the activations, the band energies, the pitch
+        // search) is compiled once per instruction set; the same code in the same order, so
+        // the output does not depend on the choice.
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `self.isa` only holds supported instruction sets (`Isa::detect`,
+            // `set_isa`), so the CPU has AVX2 and FMA.
+            Isa::Avx2 => unsafe { process_frame_avx2(self, output, input) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above, the CPU has SSE4.1.
+            Isa::Sse41 => unsafe { process_frame_sse41(self, output, input) },
+            _ => process_frame(self, output, input),
+        }
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn process_frame_avx2(state: &mut DenoiseState, output: &mut [f32], input: &[f32]) -> f32 {
+    process_frame(state, output, input)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse4.1")]
+unsafe fn process_frame_sse41(state: &mut DenoiseState, output: &mut [f32], input: &[f32]) -> f32 {
+    process_frame(state, output, input)
+}
+
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn frame_analysis(state: &mut DenoiseState, x: &mut [Complex], ex: &mut [f32]) {
     let mut buf = [0.0; WINDOW_SIZE];
     crate::apply_window(&mut buf[..], state.input(WINDOW_SIZE));
@@ -170,6 +196,7 @@ fn frame_analysis(state: &mut DenoiseState, x: &mut [Complex], ex: &mut [f32]) {
     crate::compute_band_corr(ex, x, x);
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn compute_frame_features(
     state: &mut DenoiseState,
     x: &mut [Complex],
@@ -274,6 +301,7 @@ fn compute_frame_features(
     return 0;
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn frame_synthesis(state: &mut DenoiseState, out: &mut [f32], y: &mut [Complex]) {
     let mut x = [0.0; WINDOW_SIZE];
     state.inverse_transform(&mut x[..], y);
@@ -298,6 +326,7 @@ fn biquad(ys: &mut [f32], mem: &mut [f32], xs: &[f32], b: &[f32], a: &[f32]) {
     }
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn pitch_filter(x: &mut [Complex], p: &[Complex], ex: &[f32], ep: &[f32], exp: &[f32], g: &[f32]) {
     let mut r = [0.0; NB_BANDS];
     let mut rf = [0.0; FREQ_SIZE];
@@ -330,6 +359,7 @@ fn pitch_filter(x: &mut [Complex], p: &[Complex], ex: &[f32], ep: &[f32], exp: &
     }
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn process_frame(state: &mut DenoiseState, output: &mut [f32], input: &[f32]) -> f32 {
     let mut x_freq = [Complex::from(0.0); FREQ_SIZE];
     let mut p = [Complex::from(0.0); FREQ_SIZE];

@@ -22,6 +22,26 @@ pub use denoise::DenoiseState;
 pub use rnn::RnnModel;
 pub use simd::Isa;
 
+/// Fork: the vectorised kernels, public for benchmarks and tests only (not a stable API).
+#[doc(hidden)]
+pub mod kernels {
+    pub use crate::simd::Isa;
+
+    /// `out[k] += sum over columns c of data[c * stride + offset + k] * input[c]`, column after
+    /// column: the GRU and dense layers' product. Panics when `isa` is not supported.
+    pub fn gemv(isa: Isa, out: &mut [f32], data: &[i8], stride: usize, offset: usize, input: &[f32]) {
+        assert!(isa.is_supported());
+        crate::simd::gemv(isa, out, data, stride, offset, input)
+    }
+
+    /// `xcorr[i] = sum over j of xs[j] * ys[i + j]`: the pitch search's cross-correlation.
+    /// Panics when `isa` is not supported.
+    pub fn xcorr(isa: Isa, xs: &[f32], ys: &[f32], xcorr: &mut [f32]) {
+        assert!(isa.is_supported());
+        crate::simd::xcorr(isa, xs, ys, xcorr)
+    }
+}
+
 pub(crate) const FRAME_SIZE_SHIFT: usize = 2;
 pub(crate) const FRAME_SIZE: usize = 120 << FRAME_SIZE_SHIFT;
 pub(crate) const WINDOW_SIZE: usize = 2 * FRAME_SIZE;
@@ -42,6 +62,7 @@ const EBAND_5MS: [usize; 22] = [
 ];
 type Complex = rustfft::num_complex::Complex32;
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 pub(crate) fn compute_band_corr(out: &mut [f32], x: &[Complex], p: &[Complex]) {
     for y in out.iter_mut() {
         *y = 0.0;
@@ -61,6 +82,7 @@ pub(crate) fn compute_band_corr(out: &mut [f32], x: &[Complex], p: &[Complex]) {
     out[NB_BANDS - 1] *= 2.0;
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn interp_band_gain(out: &mut [f32], band_e: &[f32]) {
     for y in out.iter_mut() {
         *y = 0.0;
@@ -117,6 +139,7 @@ fn common() -> &'static CommonState {
 }
 
 /// A brute-force DCT (discrete cosine transform) of size NB_BANDS.
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 pub(crate) fn dct(out: &mut [f32], x: &[f32]) {
     let c = common();
     for i in 0..NB_BANDS {
@@ -132,6 +155,7 @@ pub(crate) fn sin_cos_table() -> &'static [(f32, f32)] {
     &common().sin_cos_table[..]
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn apply_window(output: &mut [f32], input: &[f32]) {
     let c = common();
     for (x, &y, &w) in util::zip3(output, input, &c.window[..]) {
@@ -139,6 +163,7 @@ fn apply_window(output: &mut [f32], input: &[f32]) {
     }
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn apply_window_in_place(xs: &mut [f32]) {
     let c = common();
     for (x, &w) in xs.iter_mut().zip(&c.window[..]) {

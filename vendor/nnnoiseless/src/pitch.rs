@@ -46,6 +46,7 @@ impl PitchFinder {
     /// `input` is a buffer of size `PITCH_BUF_SIZE`
     ///
     /// Returns the period of the detected pitch, and the detected gain.
+    #[inline(always)] // fork: compiled into each instruction set's process_frame
     pub(crate) fn process(&mut self, input: &[f32]) -> (usize, f32) {
         pitch_downsample(self.isa, input, &mut self.pitch_buf);
 
@@ -64,6 +65,7 @@ impl PitchFinder {
     //
     // Roughly speaking, this works by taking two adjacent frames of the input and finding the
     // offset with maximal cross-correlation.
+    #[inline(always)] // fork: compiled into each instruction set's process_frame
     fn pitch_search(&mut self) -> usize {
         let x_lp = &self.pitch_buf[(PITCH_MAX_PERIOD / 2)..];
         let y = &self.pitch_buf[..];
@@ -119,6 +121,7 @@ impl PitchFinder {
     }
 
     // TODO: document this.
+    #[inline(always)] // fork: compiled into each instruction set's process_frame
     fn remove_doubling(&mut self, pitch_idx: usize) -> (usize, f32) {
         let x = &self.pitch_buf[..];
 
@@ -226,6 +229,7 @@ impl PitchFinder {
 }
 
 /// Computes the inner product of `xs[..n]` and `ys[..n]`.
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn inner_prod(xs: &[f32], ys: &[f32], n: usize) -> f32 {
     let mut sum0 = 0.0;
     let mut sum1 = 0.0;
@@ -297,6 +301,7 @@ fn lpc(lpc: &mut [f32], ac: &[f32]) {
 
 /// Computes various terms of the cross-correlation between x and y (the number of terms to compute
 /// is determined by the size of `xcorr`).
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn pitch_xcorr(isa: Isa, xs: &[f32], ys: &[f32], xcorr: &mut [f32]) {
     crate::simd::xcorr(isa, xs, ys, xcorr);
 }
@@ -378,6 +383,7 @@ pub(crate) fn pitch_xcorr_scalar(xs: &[f32], ys: &[f32], xcorr: &mut [f32]) {
 /// To be a little more precise, the function that we're maximizing is xcorr[i] * xcorr[i],
 /// divided by the squared norm of ys[i..(i+len)] (but with a bit of fudging to avoid dividing
 /// by small things).
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn find_best_pitch(xcorr: &[f32], ys: &[f32], len: usize) -> (usize, usize) {
     let mut best_num = -1.0;
     let mut second_best_num = -1.0;
@@ -413,6 +419,7 @@ fn find_best_pitch(xcorr: &[f32], ys: &[f32], len: usize) -> (usize, usize) {
     (best_pitch, second_best_pitch)
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn fir5_in_place(xs: &mut [f32], num: &[f32]) {
     let num0 = num[0];
     let num1 = num[1];
@@ -439,6 +446,7 @@ fn fir5_in_place(xs: &mut [f32], num: &[f32]) {
 
 /// Computes the autocorrelation of the sequence `x` (the number of terms to compute is determined
 /// by the length of `ac`).
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn celt_autocorr(isa: Isa, x: &[f32], ac: &mut [f32]) {
     let n = x.len();
     let lag = ac.len() - 1;
@@ -454,6 +462,7 @@ fn celt_autocorr(isa: Isa, x: &[f32], ac: &mut [f32]) {
     }
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 fn pitch_downsample(isa: Isa, x: &[f32], x_lp: &mut [f32]) {
     let mut ac = [0.0; 5];
     let mut lpc_coeffs = [0.0; 4];

@@ -289,6 +289,7 @@ impl DenseLayer {
         }
     }
 
+    #[inline(always)] // fork: compiled into each instruction set's process_frame
     fn compute(&self, isa: Isa, output: &mut [f32], input: &[f32]) {
         copy_i8(output, &self.bias[..]);
         self.matrix().mul_add(isa, output, input);
@@ -330,6 +331,7 @@ impl GruLayer {
         }
     }
 
+    #[inline(always)] // fork: compiled into each instruction set's process_frame
     fn compute(&self, isa: Isa, state: &mut [f32], input: &[f32]) {
         // Fork: the three gates' input products are one pass over the input weights (each
         // column holds z, r and h side by side), and the z and r recurrent products one pass over
@@ -383,6 +385,7 @@ impl<'model> RnnState<'model> {
         }
     }
 
+    #[inline(always)] // fork: compiled into each instruction set's process_frame
     pub fn compute(&mut self, isa: Isa, gains: &mut [f32], vad: &mut [f32], input: &[f32]) {
         assert_eq!(input.len(), INPUT_SIZE);
 
@@ -444,6 +447,7 @@ struct SubMatrix<'a> {
 
 impl<'a> SubMatrix<'a> {
     /// Fork: the loop moved to `simd::gemv` (upstream's loop is its portable path).
+    #[inline(always)] // fork: compiled into each instruction set's process_frame
     fn mul_add(&self, isa: Isa, output: &mut [f32], input: &[f32]) {
         crate::simd::gemv(isa, output, self.data, self.stride, self.offset, input);
     }

@@ -24,6 +24,7 @@ const TANSIG_TABLE: [f32; 201] = [
     1.000000, 1.000000, 1.000000,
 ];
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 pub(crate) fn tansig_approx(x: f32) -> f32 {
     // Tests are reversed to catch NaNs
     if !(x < 8.0) {
@@ -42,10 +43,12 @@ pub(crate) fn tansig_approx(x: f32) -> f32 {
     sign * y
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 pub(crate) fn sigmoid_approx(x: f32) -> f32 {
     0.5 + 0.5 * tansig_approx(0.5 * x)
 }
 
+#[inline(always)] // fork: compiled into each instruction set's process_frame
 pub(crate) fn relu(x: f32) -> f32 {
     x.max(0.0)
 }
