@@ -198,11 +198,7 @@ pub fn main() -> ExitCode {
                 .pcm(pcm);
             args.taps = tap_at;
             args.holds = hold;
-            let det = if always {
-                None
-            } else {
-                detector(&args.config)
-            };
+            let det = if always { None } else { detector(&args.config) };
             match crate::simulate::simulate(&args, det) {
                 Ok(report) => {
                     crate::output::result_or_stderr(&crate::simulate::summary(&report, &out));
