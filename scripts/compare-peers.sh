@@ -81,7 +81,7 @@ available() { # available TOOL -> 0 when its program and elements exist
     engine) [ -x "$engine" ] ;;
     gstreamer) command -v gst-inspect-1.0 >/dev/null && gst-inspect-1.0 webrtcdsp >/dev/null 2>&1 \
       && gst-inspect-1.0 opusenc >/dev/null 2>&1 ;;
-    ffmpeg) command -v ffmpeg >/dev/null && ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libopus ;;
+    ffmpeg) command -v ffmpeg >/dev/null && ffmpeg -hide_banner -encoders 2>/dev/null | grep libopus >/dev/null ;;
   esac
 }
 
