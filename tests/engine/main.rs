@@ -23,6 +23,7 @@ mod bluetooth_pairing_agent;
 mod bluetooth_timeouts;
 mod bluetooth_v1_restart;
 mod bridge_run;
+mod compare_peers_script;
 mod config_cli;
 mod control_socket;
 mod denoise_sisdr;

@@ -78,7 +78,13 @@ pub fn promote_current(opts: &ThreadOptions) -> RtStatus {
     st
 }
 
-/// Spawns the thread `name`, promotes it when `promote` is given, then runs `f` with what the
+/// Stack of the threads started here. mlockall(MCL_CURRENT | MCL_FUTURE) locks (and so makes
+/// resident) every thread stack in full, and std's default is 2 MiB a thread. The per-period
+/// work needs far less: nnnoiseless keeps ~20 KiB of frame arrays on the stack, libopus its
+/// VLAs (tens of KiB), the TFLite interpreter its arena on the heap.
+pub const STACK_BYTES: usize = 512 * 1024;
+
+/// Spawns the thread `name` (with a [`STACK_BYTES`] stack), promotes it when `promote` is given, then runs `f` with what the
 /// promotion obtained. Not real-time safe.
 pub fn spawn<F, T>(
     name: &str,
@@ -92,6 +98,7 @@ where
     let promote = promote.cloned();
     std::thread::Builder::new()
         .name(name.to_owned())
+        .stack_size(STACK_BYTES)
         .spawn(move || {
             let st = promote.as_ref().map(promote_current).unwrap_or_default();
             f(st)
