@@ -10,6 +10,7 @@
 //! - random bytes on the AMA link (decoder): the fuzz targets in `fuzz/` and ama-proto's tests.
 
 mod ama_link;
+mod ble_link;
 mod config_errors;
 mod config_paths;
 mod control_clients;
@@ -48,9 +49,15 @@ pub fn run_config(dir: &Path, ama: &str, rest: &str) -> PathBuf {
 
 /// Starts `ama-engine run --config CFG --out DIR/out` from the repository root.
 pub fn spawn_run(cfg: &Path, dir: &Path) -> Child {
+    spawn_run_env(cfg, dir, &[])
+}
+
+/// [`spawn_run`] with more environment variables.
+pub fn spawn_run_env(cfg: &Path, dir: &Path, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ama-engine"))
         .current_dir(root())
         .env("ALSA_CONFIG_PATH", alsa_config_path())
+        .envs(env.iter().copied())
         .args(["run", "--config"])
         .arg(cfg)
         .arg("--out")
