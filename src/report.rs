@@ -56,9 +56,9 @@ impl Report {
         }
     }
 
-    /// Writes the report as pretty JSON.
+    /// Writes the report as pretty JSON; an error names the file.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(path, text + "\n")
+        crate::output::write_file(path, (text + "\n").as_bytes())
     }
 }

@@ -15,6 +15,7 @@ mod config_errors;
 mod config_paths;
 mod control_clients;
 mod instance;
+mod output_files;
 mod output_signals;
 mod registry;
 

@@ -15,7 +15,8 @@ fn run_with_a_broken_stdout_keeps_its_exit_table_on_stderr() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = run_config(dir.path(), "", "");
     // Its stdout is a pipe whose reader has gone (EPIPE on write). (A closed fd 1 would be
-    // reused by the first file the engine opens.)
+    // reused by the first file the engine opens, were it not for the Rust runtime opening
+    // /dev/null on it: see output_files.rs.)
     let out = Command::new("/bin/bash")
         .arg("-c")
         .arg("\"$0\" run --config \"$1\" --out \"$2\" | true; exit ${PIPESTATUS[0]}")
