@@ -19,7 +19,7 @@ use dbus::arg::{PropMap, RefArg, Variant};
 use dbus::blocking::Connection;
 use dbus::Path;
 
-use super::{garbage, run_config, spawn_run_env};
+use super::{garbage, long_run, run_config, spawn_run_env};
 use crate::bluetooth_support::Mock;
 
 const T: Duration = Duration::from_secs(10);
@@ -171,10 +171,7 @@ fn an_unbonded_device_cannot_replace_or_disturb_the_ble_phone() {
     }
     let dir = tempfile::tempdir().unwrap();
     let cfg = run_config(dir.path(), "link = \"ble\"", "");
-    let text = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("max_seconds = 5.5", "max_seconds = 120");
-    std::fs::write(&cfg, text).unwrap();
+    long_run(&cfg, 120);
     let mut engine = spawn_run_env(
         &cfg,
         dir.path(),

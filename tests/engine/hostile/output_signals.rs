@@ -57,10 +57,7 @@ fn capabilities_into_a_full_stdout_is_an_error_not_a_panic() {
 fn sighup_stops_run_cleanly_with_the_exit_table() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = run_config(dir.path(), "", "");
-    let text = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("max_seconds = 5.5", "max_seconds = 600");
-    std::fs::write(&cfg, text).unwrap();
+    super::long_run(&cfg, 600);
     let mut child = Command::new(env!("CARGO_BIN_EXE_ama-engine"))
         .current_dir(root())
         .env("ALSA_CONFIG_PATH", alsa_config_path())
