@@ -128,30 +128,7 @@ fn gatt_server_advertising_and_rfcomm_profile_against_the_bluez_mock() {
     )
     .unwrap();
     let mock = "org.freedesktop.DBus.Mock";
-    for (iface, name, sig) in [
-        ("org.bluez.GattManager1", "RegisterApplication", "oa{sv}"),
-        ("org.bluez.GattManager1", "UnregisterApplication", "o"),
-        (
-            "org.bluez.LEAdvertisingManager1",
-            "RegisterAdvertisement",
-            "oa{sv}",
-        ),
-        (
-            "org.bluez.LEAdvertisingManager1",
-            "UnregisterAdvertisement",
-            "o",
-        ),
-    ] {
-        let _: () = call(
-            &conn,
-            "org.bluez",
-            "/org/bluez/hci0",
-            mock,
-            "AddMethod",
-            (iface, name, sig, "", ""),
-        )
-        .unwrap();
-    }
+    crate::bluetooth_support::add_le_managers(&conn);
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

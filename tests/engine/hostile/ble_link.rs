@@ -146,29 +146,7 @@ fn an_unbonded_device_cannot_replace_or_disturb_the_ble_phone() {
         ch.register().unwrap();
         Connection::from(ch)
     };
-    for (iface, name, sig) in [
-        ("org.bluez.GattManager1", "RegisterApplication", "oa{sv}"),
-        ("org.bluez.GattManager1", "UnregisterApplication", "o"),
-        (
-            "org.bluez.LEAdvertisingManager1",
-            "RegisterAdvertisement",
-            "oa{sv}",
-        ),
-        (
-            "org.bluez.LEAdvertisingManager1",
-            "UnregisterAdvertisement",
-            "o",
-        ),
-    ] {
-        let _: () = gatt_conn
-            .with_proxy("org.bluez", "/org/bluez/hci0", T)
-            .method_call(
-                "org.freedesktop.DBus.Mock",
-                "AddMethod",
-                (iface, name, sig, "", ""),
-            )
-            .unwrap();
-    }
+    crate::bluetooth_support::add_le_managers(&gatt_conn);
     let dir = tempfile::tempdir().unwrap();
     let cfg = run_config(dir.path(), "link = \"ble\"", "");
     long_run(&cfg, 120);
