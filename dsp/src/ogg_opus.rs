@@ -76,7 +76,7 @@ impl<W: Write> OggOpusWriter<W> {
     pub fn push(&mut self, packet: &[u8]) -> std::io::Result<()> {
         if let Some(prev) = self.pending.take() {
             self.packets += 1;
-            let info = if self.packets % 50 == 0 {
+            let info = if self.packets.is_multiple_of(50) {
                 PacketWriteEndInfo::EndPage // about one page a second
             } else {
                 PacketWriteEndInfo::NormalPacket

@@ -282,7 +282,7 @@ pub fn parse_bd_addr(s: &str) -> Option<[u8; 6]> {
 
 /// Parses an even-length hex string.
 pub fn parse_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

@@ -77,7 +77,7 @@ impl AudioConfig {
         }
         let chunk = self.rate / 100;
         if self.period_frames == 0
-            || self.period_frames % chunk != 0
+            || !self.period_frames.is_multiple_of(chunk)
             || self.period_frames / chunk > 4
         {
             return Err(Invalid::new(

@@ -85,7 +85,7 @@ impl ComplexFft {
         let mut factors = Vec::new();
         let mut n = nfft;
         while n > 1 {
-            let p = if n % 4 == 0 { 4 } else { 2 };
+            let p = if n.is_multiple_of(4) { 4 } else { 2 };
             n /= p;
             factors.push((p, n));
         }
