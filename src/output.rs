@@ -4,6 +4,18 @@
 //! failures (there is nowhere left to report them).
 
 use std::io::Write;
+use std::path::Path;
+
+/// Names `path` in an I/O error (keeping its kind): `ENOSPC` or `EACCES` alone do not say
+/// which file failed. Use as `.map_err(at(&path))`.
+pub fn at(path: &Path) -> impl FnOnce(std::io::Error) -> std::io::Error + '_ {
+    move |e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+/// `std::fs::write` whose error names the file.
+pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes).map_err(at(path))
+}
 
 /// Writes `text` to stdout and flushes it.
 pub fn write_out(text: &str) -> std::io::Result<()> {

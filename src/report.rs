@@ -78,9 +78,9 @@ impl Report {
         line.split_whitespace().nth(1)?.parse().ok()
     }
 
-    /// Writes the report as pretty JSON.
+    /// Writes the report as pretty JSON; an error names the file.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(path, text + "\n")
+        crate::output::write_file(path, (text + "\n").as_bytes())
     }
 }

@@ -203,45 +203,67 @@ pub struct AmaConfig {
     pub ble_notify_encryption: bool,
 }
 
+/// The session's values come from ama-proto's `SessionSettings::default()` (one source);
+/// the rest (link, state, admission, version packet, RFCOMM, BLE) is the application's.
 impl Default for AmaConfig {
     fn default() -> Self {
+        let s = SessionSettings::default();
         Self {
             link: AmaLink::None,
-            serial_number: "0000000001".into(),
-            name: "AMA Engine".into(),
-            device_type: "A1B2C3D4E5F6G7".into(),
-            device_id: 0,
-            firmware_version: env!("CARGO_PKG_VERSION").into(),
-            battery_percent: None,
-            wake_words: vec!["ALEXA".into()],
-            initiations: vec![
-                AmaInitiation::Wakeword,
-                AmaInitiation::Tap,
-                AmaInitiation::PressAndHold,
-            ],
-            wakeword_profile: AmaProfile::NearField,
-            tap_profile: AmaProfile::NearField,
-            hold_profile: AmaProfile::CloseTalk,
+            serial_number: s.serial_number,
+            name: s.name,
+            device_type: s.device_type,
+            device_id: s.device_id,
+            firmware_version: s.firmware_version,
+            battery_percent: s.battery_percent,
+            wake_words: s.wake_words,
+            initiations: s.initiations.iter().map(|&i| initiation_of(i)).collect(),
+            wakeword_profile: profile_of(s.wakeword_profile),
+            tap_profile: profile_of(s.tap_profile),
+            hold_profile: profile_of(s.hold_profile),
             state_dir: PathBuf::from("/var/lib/ama-engine"),
-            keepalive_ms: 10_000,
-            link_timeout_ms: 30_000,
+            keepalive_ms: ms_of(s.keepalive),
+            link_timeout_ms: ms_of(s.link_timeout),
             handshake_timeout_ms: 10_000,
             max_garbage_bytes: 4096,
-            start_timeout_ms: 5_000,
-            endpoint_timeout_ms: 30_000,
-            frames_per_packet: 4,
-            stream_mtu: 990,
-            max_buffered_frames: 500,
+            start_timeout_ms: ms_of(Some(s.start_timeout)),
+            endpoint_timeout_ms: ms_of(Some(s.endpoint_timeout)),
+            frames_per_packet: s.frames_per_packet as u32,
+            stream_mtu: s.stream_mtu as u32,
+            max_buffered_frames: s.max_buffered_frames as u32,
             transport_packet_size: 800,
             max_transactional_data_size: 5000,
-            locales: vec!["en-US".into(), "en-GB".into(), "de-DE".into()],
-            locale: "en-US".into(),
+            locales: s.locales,
+            locale: s.locale,
             rfcomm_channel: 19,
-            bd_addr: BdAddr([0; 6]),
+            bd_addr: BdAddr(s.bd_addr),
             ble_service_data: HexBytes(vec![0, 0]),
             ble_notify_encryption: true,
         }
     }
+}
+
+/// The file's name for an AMA audio profile.
+fn profile_of(p: AudioProfile) -> AmaProfile {
+    match p {
+        AudioProfile::CloseTalk => AmaProfile::CloseTalk,
+        AudioProfile::NearField => AmaProfile::NearField,
+        AudioProfile::FarField => AmaProfile::FarField,
+    }
+}
+
+/// The file's name for an AMA speech initiation.
+fn initiation_of(i: SpeechInitiationType) -> AmaInitiation {
+    match i {
+        SpeechInitiationType::Wakeword => AmaInitiation::Wakeword,
+        SpeechInitiationType::Tap => AmaInitiation::Tap,
+        SpeechInitiationType::PressAndHold => AmaInitiation::PressAndHold,
+    }
+}
+
+/// A duration in whole ms (None: 0, "never").
+fn ms_of(d: Option<Duration>) -> u32 {
+    d.map_or(0, |d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX))
 }
 
 /// Parses `AA:BB:CC:DD:EE:FF` into six bytes, most significant first.
@@ -509,8 +531,11 @@ mod tests {
         assert_eq!(again.unwrap(), c);
     }
 
+    /// The defaults come from `SessionSettings::default()`; converting back gives it again
+    /// (the mappings are inverse, and `[opus]`'s and the link's defaults give its format and
+    /// transports).
     #[test]
-    fn default_session_settings_are_ama_protos_defaults() {
+    fn the_default_converts_back_into_ama_protos_defaults() {
         let c = crate::config::Config::default();
         assert_eq!(
             c.ama.session_settings(c.opus.bitrate),

@@ -1,7 +1,7 @@
 //! Sections of the audio path: [audio], [realtime], [denoise], [opus], [gate].
 
 use rt_core::gate::GateParams;
-use rt_core::options::{CaptureOptions, ThreadOptions};
+use rt_core::options::{CaptureOptions, PipelineOptions, RealtimeOptions, ThreadOptions};
 pub use rt_core::options::{StereoMix, WakeWordInput};
 use serde::{Deserialize, Serialize};
 
@@ -27,15 +27,18 @@ pub struct AudioConfig {
     pub max_seconds: f64,
 }
 
+/// rt-core's `CaptureOptions` defaults are the file's (one source); `max_seconds` is the
+/// application's.
 impl Default for AudioConfig {
     fn default() -> Self {
+        let c = CaptureOptions::default();
         Self {
-            device: "default".into(),
-            rate: 48_000,
-            period_frames: 480,
-            buffer_frames: 1920,
-            stereo_mix: StereoMix::First,
-            pace: false,
+            device: c.device,
+            rate: c.rate,
+            period_frames: c.period_frames,
+            buffer_frames: c.buffer_frames,
+            stereo_mix: c.stereo_mix,
+            pace: c.pace,
             max_seconds: 0.0,
         }
     }
@@ -124,16 +127,18 @@ pub struct RealtimeConfig {
     pub catchup_frames_per_period: u32,
 }
 
+/// From rt-core's `RealtimeOptions` defaults (one source).
 impl Default for RealtimeConfig {
     fn default() -> Self {
+        let r = RealtimeOptions::default();
         Self {
-            priority: 70,
-            lock_memory: true,
-            cpu: None,
-            budget_percent: 50,
-            outbound_capacity: 1024,
-            command_capacity: 64,
-            catchup_frames_per_period: 2,
+            priority: r.thread.priority,
+            lock_memory: r.thread.lock_memory,
+            cpu: r.thread.cpu,
+            budget_percent: r.budget_percent,
+            outbound_capacity: r.outbound_capacity,
+            command_capacity: r.command_capacity,
+            catchup_frames_per_period: r.pipeline.gate.catchup_frames,
         }
     }
 }
@@ -181,11 +186,13 @@ pub struct DenoiseConfig {
     pub wakeword_input: WakeWordInput,
 }
 
+/// From rt-core's `PipelineOptions` defaults (one source).
 impl Default for DenoiseConfig {
     fn default() -> Self {
+        let p = PipelineOptions::default();
         Self {
-            enabled: true,
-            wakeword_input: WakeWordInput::Raw,
+            enabled: p.denoise,
+            wakeword_input: p.wakeword_input,
         }
     }
 }
@@ -200,11 +207,13 @@ pub struct OpusConfig {
     pub complexity: i32,
 }
 
+/// From rt-core's `PipelineOptions` defaults (one source).
 impl Default for OpusConfig {
     fn default() -> Self {
+        let p = PipelineOptions::default();
         Self {
-            bitrate: 32_000,
-            complexity: 4,
+            bitrate: p.opus_bitrate.bits_per_second() as u32,
+            complexity: p.opus_complexity,
         }
     }
 }
@@ -251,16 +260,18 @@ pub struct GateConfig {
     pub vad_hangover_ms: u32,
 }
 
+/// From rt-core's `GateParams` defaults (16 kHz samples -> ms; one source).
 impl Default for GateConfig {
     fn default() -> Self {
+        let g = GateParams::default();
         Self {
-            preroll_ms: 500,
-            history_ms: 3000,
-            max_utterance_ms: 10_000,
-            local_endpoint: false,
-            vad_threshold_db: 12.0,
-            vad_min_speech_ms: 300,
-            vad_hangover_ms: 800,
+            preroll_ms: (g.preroll / 16) as u32,
+            history_ms: (g.history / 16) as u32,
+            max_utterance_ms: (g.max_len / 16) as u32,
+            local_endpoint: g.local_endpoint,
+            vad_threshold_db: g.vad.threshold_db,
+            vad_min_speech_ms: g.vad.min_speech_ms,
+            vad_hangover_ms: g.vad.hangover_ms,
         }
     }
 }

@@ -9,7 +9,8 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
 #[test]
 fn empty_file_is_the_default() {
     assert_eq!(parse("").unwrap(), Config::default());
-    // The domain crates' own defaults are the file's defaults.
+    // The defaults are taken from the domain crates' `Default`s; converting back must give
+    // them again (the ms <-> 16 kHz-sample and enum conversions are inverse).
     let c = Config::default();
     assert_eq!(
         c.realtime_options(),

@@ -48,17 +48,19 @@ pub struct WakeWordConfig {
     pub thread_priority: i32,
 }
 
+/// rt-core's defaults are the file's (one source); the section adds `enabled`.
 impl Default for WakeWordConfig {
     fn default() -> Self {
+        let o = WakeWordOptions::default();
         Self {
             enabled: true,
-            model: PathBuf::from("models/alexa.json"),
-            runtime: PathBuf::from("models/libtensorflowlite_c.so"),
-            cutoff: None,
-            sliding_window: None,
-            refractory_ms: 2000,
-            placement: WakeWordPlacement::OwnThread,
-            thread_priority: 60,
+            model: o.model,
+            runtime: o.runtime,
+            cutoff: o.cutoff,
+            sliding_window: o.sliding_window,
+            refractory_ms: o.refractory_ms,
+            placement: o.placement,
+            thread_priority: o.thread_priority,
         }
     }
 }
@@ -127,7 +129,6 @@ mod tests {
         let c = parse("[wakeword]\n").unwrap().wakeword;
         assert_eq!((c.cutoff, c.sliding_window), (None, None));
         assert_eq!(c.placement, super::WakeWordPlacement::OwnThread);
-        assert_eq!(c.options(), rt_core::wakeword::WakeWordOptions::default());
     }
 
     #[test]

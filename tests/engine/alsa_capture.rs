@@ -16,10 +16,7 @@ static ALSA_ENV: Once = Once::new();
 /// Lists the project's ALSA config after the system one (before alsa-lib first reads it).
 fn alsa_env() {
     ALSA_ENV.call_once(|| {
-        let path = format!(
-            "/usr/share/alsa/alsa.conf:{}",
-            root().join("scripts/alsa/ama-test.conf").display()
-        );
+        let path = alsa_config_path();
         // scripts/test.sh exports the same value; set it only when it differs, since this test
         // binary runs other tests (that read the environment) on other threads.
         if std::env::var("ALSA_CONFIG_PATH").ok().as_deref() != Some(path.as_str()) {

@@ -30,13 +30,7 @@ async fn run_streams_the_wake_word_utterance_to_the_phone() {
 
     let engine = Command::new(env!("CARGO_BIN_EXE_ama-engine"))
         .current_dir(root())
-        .env(
-            "ALSA_CONFIG_PATH",
-            format!(
-                "/usr/share/alsa/alsa.conf:{}/scripts/alsa/ama-test.conf",
-                root().display()
-            ),
-        )
+        .env("ALSA_CONFIG_PATH", crate::support::alsa_config_path())
         .args(["run", "--config"])
         .arg(&cfg_path)
         .arg("--out")

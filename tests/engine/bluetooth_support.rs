@@ -18,6 +18,34 @@ use serde_json::{json, Value};
 /// asserts a duration).
 pub const WAIT: Duration = Duration::from_secs(60);
 
+/// Adds the GattManager1 and LEAdvertisingManager1 methods (recording calls only) that the
+/// bluez5 template lacks to the mock's hci0, through `conn` on the mock's bus.
+pub fn add_le_managers(conn: &dbus::blocking::Connection) {
+    for (iface, name, sig) in [
+        ("org.bluez.GattManager1", "RegisterApplication", "oa{sv}"),
+        ("org.bluez.GattManager1", "UnregisterApplication", "o"),
+        (
+            "org.bluez.LEAdvertisingManager1",
+            "RegisterAdvertisement",
+            "oa{sv}",
+        ),
+        (
+            "org.bluez.LEAdvertisingManager1",
+            "UnregisterAdvertisement",
+            "o",
+        ),
+    ] {
+        let _: () = conn
+            .with_proxy("org.bluez", "/org/bluez/hci0", WAIT)
+            .method_call(
+                "org.freedesktop.DBus.Mock",
+                "AddMethod",
+                (iface, name, sig, "", ""),
+            )
+            .expect("add a method to the bluez5 mock");
+    }
+}
+
 /// The BlueZ mock.
 pub struct Mock {
     child: Child,

@@ -84,13 +84,7 @@ fn phone_media_controls_reach_avrcp_and_a2dp_state_reaches_the_phone() {
         .arg("--out")
         .arg(dir.path().join("out"))
         .env("DBUS_SYSTEM_BUS_ADDRESS", &mock.address)
-        .env(
-            "ALSA_CONFIG_PATH",
-            format!(
-                "/usr/share/alsa/alsa.conf:{}",
-                root.join("scripts/alsa/ama-test.conf").display()
-            ),
-        )
+        .env("ALSA_CONFIG_PATH", crate::support::alsa_config_path())
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()

@@ -37,10 +37,6 @@ impl Engine {
             ),
         )
         .unwrap();
-        let alsa = format!(
-            "/usr/share/alsa/alsa.conf:{}",
-            root().join("scripts/alsa/ama-test.conf").display()
-        );
         // WATCHDOG_PID must be the engine's own pid, as systemd sets it: the shell execs.
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
@@ -50,7 +46,7 @@ impl Engine {
             .arg(&cfg)
             .arg("--out")
             .arg(dir.join("out"))
-            .env("ALSA_CONFIG_PATH", alsa)
+            .env("ALSA_CONFIG_PATH", alsa_config_path())
             .env("AMA_ENGINE_TEST_FAULTS", "1")
             .env_remove("NOTIFY_SOCKET")
             .stdin(Stdio::null())
@@ -92,6 +88,28 @@ fn recv(sock: &UnixDatagram, wait: Duration) -> Option<String> {
 
 fn has(msg: &str, line: &str) -> bool {
     msg.lines().any(|l| l == line)
+}
+
+/// Counts WATCHDOG=1 pings until ten STATUS= lines in a row came without one (the engine is
+/// alive but withholds its pings); fails at `deadline`.
+fn pings_until_quiet(sock: &UnixDatagram, deadline: Instant, what: &str) -> usize {
+    let (mut late_pings, mut quiet) = (0, 0);
+    while quiet < 10 {
+        assert!(
+            Instant::now() < deadline,
+            "pings went on {what} ({late_pings})"
+        );
+        let Some(msg) = recv(sock, Duration::from_secs(1)) else {
+            continue;
+        };
+        if has(&msg, "WATCHDOG=1") {
+            late_pings += 1;
+            quiet = 0;
+        } else if msg.lines().any(|l| l.starts_with("STATUS=")) {
+            quiet += 1;
+        }
+    }
+    late_pings
 }
 
 #[test]
@@ -150,22 +168,7 @@ fn run_notifies_ready_after_capture_open_pings_the_watchdog_and_stops_when_the_l
     // Stall the real-time loop: after at most one ping in flight, the pings stop while the
     // status lines go on (the async side is alive; the loop is not).
     engine.signal(Signal::SIGUSR1);
-    let (mut late_pings, mut quiet) = (0, 0);
-    while quiet < 10 {
-        assert!(
-            Instant::now() < deadline,
-            "pings went on after the stall ({late_pings})"
-        );
-        let Some(msg) = recv(&sock, Duration::from_secs(1)) else {
-            continue;
-        };
-        if has(&msg, "WATCHDOG=1") {
-            late_pings += 1;
-            quiet = 0;
-        } else if msg.lines().any(|l| l.starts_with("STATUS=")) {
-            quiet += 1;
-        }
-    }
+    let late_pings = pings_until_quiet(&sock, deadline, "after the stall");
     assert!(late_pings <= 2, "{late_pings} pings after the stall");
     assert!(
         engine.stderr().contains("pings withheld"),
@@ -310,22 +313,7 @@ fn with_an_ama_link_a_stuck_sender_stops_the_pings_while_the_loop_runs() {
     // A stuck link task (the test-only switch blocks the sender): the pings stop although
     // the real-time loop goes on.
     engine.signal(Signal::SIGURG);
-    let (mut late_pings, mut quiet) = (0, 0);
-    while quiet < 10 {
-        assert!(
-            Instant::now() < deadline,
-            "pings went on with the link task stuck ({late_pings})"
-        );
-        let Some(msg) = recv(&sock, Duration::from_secs(1)) else {
-            continue;
-        };
-        if has(&msg, "WATCHDOG=1") {
-            late_pings += 1;
-            quiet = 0;
-        } else if msg.lines().any(|l| l.starts_with("STATUS=")) {
-            quiet += 1;
-        }
-    }
+    let late_pings = pings_until_quiet(&sock, deadline, "with the link task stuck");
     assert!(
         late_pings <= 2,
         "{late_pings} pings after the link task stuck"

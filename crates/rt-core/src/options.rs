@@ -1,7 +1,7 @@
 //! What the real-time side needs to be told, as plain values: this crate's own option
 //! structs. The application parses and validates its configuration file once and converts it
 //! into these (rt-core knows no configuration file). Every `Default` is the engine's built-in
-//! default; the application's config tests check that both agree.
+//! default, and the application's config takes its defaults from them (one source).
 
 use serde::{Deserialize, Serialize};
 

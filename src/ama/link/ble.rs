@@ -16,6 +16,7 @@ use tracing::{info, warn};
 
 use crate::config::AmaConfig;
 
+use super::admission::Admission;
 use super::gatt::{self, GattEvent};
 use super::{AmaError, Link, SERVICE_UUID};
 
@@ -65,7 +66,14 @@ impl BleListener {
         let addr = adapter.address().await.map_err(bt)?.0;
         let (events_tx, events) = mpsc::channel(8);
         let adapter_path = format!("/org/bluez/{}", adapter.name());
-        let app = gatt::serve(&adapter_path, cfg.ble_notify_encryption, events_tx).await?;
+        let admission = std::sync::Arc::new(Admission::new());
+        let app = gatt::serve(
+            &adapter_path,
+            cfg.ble_notify_encryption,
+            events_tx,
+            admission.clone(),
+        )
+        .await?;
         let adv = adapter.advertise(advertisement(cfg)).await.map_err(bt)?;
         info!(
             "ama: BLE GATT service {SERVICE_UUID} served and advertised on {} (notify {})",
@@ -77,7 +85,7 @@ impl BleListener {
             }
         );
         let (link_tx, links) = mpsc::channel(2);
-        let pump = tokio::spawn(pump(events, link_tx));
+        let pump = tokio::spawn(pump(events, link_tx, admission));
         Ok(Self {
             links,
             addr,
@@ -118,13 +126,6 @@ pub fn notification_size(att_mtu: u16) -> usize {
     usize::from(att_mtu).saturating_sub(5).max(1)
 }
 
-async fn recv_opt(s: &mut Option<UnixDatagram>, buf: &mut [u8]) -> std::io::Result<usize> {
-    match s {
-        Some(s) => s.recv(buf).await,
-        None => std::future::pending().await,
-    }
-}
-
 fn tokio_socket(s: std::os::unix::net::UnixDatagram) -> Option<UnixDatagram> {
     match s
         .set_nonblocking(true)
@@ -138,20 +139,23 @@ fn tokio_socket(s: std::os::unix::net::UnixDatagram) -> Option<UnixDatagram> {
     }
 }
 
-/// Moves bytes between the characteristics and the session's stream, one phone at a time.
-async fn pump(mut events: mpsc::Receiver<GattEvent>, links: mpsc::Sender<Link>) {
+/// Moves bytes between the characteristics and the session's stream, one phone at a time
+/// (the active phone of `admission`, which the GATT handlers set and this ends).
+async fn pump(
+    mut events: mpsc::Receiver<GattEvent>,
+    links: mpsc::Sender<Link>,
+    admission: std::sync::Arc<Admission>,
+) {
     // Phone -> session.
-    let mut writes: Option<UnixDatagram> = None;
     let mut to_session: Option<DuplexStream> = None;
     // Session -> phone.
     let mut from_session: Option<DuplexStream> = None;
     let mut notifier: Option<UnixDatagram> = None;
-    let mut inbuf = vec![0u8; 512];
     let mut outbuf = vec![0u8; 20];
+    let mut active = String::new();
     loop {
         tokio::select! {
             ev = events.recv() => match ev {
-                Some(GattEvent::WriteSocket(s)) => writes = tokio_socket(s),
                 Some(GattEvent::Write(bytes)) => {
                     if let Some(s) = to_session.as_mut() {
                         if s.write_all(&bytes).await.is_err() {
@@ -159,8 +163,12 @@ async fn pump(mut events: mpsc::Receiver<GattEvent>, links: mpsc::Sender<Link>) 
                         }
                     }
                 }
-                Some(GattEvent::Notify { socket, mtu, peer }) => {
-                    let Some(socket) = tokio_socket(socket) else { continue };
+                Some(GattEvent::Notify { socket, mtu, peer, device }) => {
+                    let Some(socket) = tokio_socket(socket) else {
+                        admission.end(&device);
+                        continue;
+                    };
+                    active = device;
                     let piece = notification_size(mtu);
                     info!("ama: BLE phone {peer} subscribed (notifications up to {piece} bytes)");
                     // A new subscription replaces the previous phone's link.
@@ -183,16 +191,6 @@ async fn pump(mut events: mpsc::Receiver<GattEvent>, links: mpsc::Sender<Link>) 
                 }
                 None => return,
             },
-            n = recv_opt(&mut writes, &mut inbuf) => match n {
-                Ok(0) | Err(_) => writes = None, // the phone may acquire the write socket again
-                Ok(n) => {
-                    if let Some(s) = to_session.as_mut() {
-                        if s.write_all(&inbuf[..n]).await.is_err() {
-                            to_session = None;
-                        }
-                    }
-                }
-            },
             n = read_opt(&mut from_session, &mut outbuf) => {
                 let sent = match (n, notifier.as_mut()) {
                     (Ok(n), Some(w)) if n > 0 => w.send(&outbuf[..n]).await.is_ok(),
@@ -204,6 +202,7 @@ async fn pump(mut events: mpsc::Receiver<GattEvent>, links: mpsc::Sender<Link>) 
                     from_session = None;
                     to_session = None;
                     notifier = None;
+                    admission.end(&active);
                 }
             },
         }

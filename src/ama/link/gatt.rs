@@ -7,10 +7,13 @@
 //! (spec/ama-protocol.md, "Links"): with `encrypt-notify`, BlueZ answers an unencrypted
 //! subscription with "insufficient encryption", which makes the phone pair (bond) first.
 //!
-//! The phone's side arrives as [`GattEvent`]s: BlueZ's `AcquireWrite` / `AcquireNotify`
-//! each get one end of a SOCK_SEQPACKET pair (one datagram per ATT write / notification),
-//! and `WriteValue`, which BlueZ uses when it does not use the acquired socket, hands its bytes
-//! over directly. Not real-time safe (async side only).
+//! The phone's side arrives as [`GattEvent`]s: BlueZ's `AcquireNotify` gets one end of a
+//! SOCK_SEQPACKET pair (one datagram per notification), and each ATT write arrives as a
+//! `WriteValue` naming its device. `AcquireWrite` is not offered: BlueZ keeps one acquired
+//! write socket per characteristic and puts every device's writes into it unattributed, so
+//! a stranger's bytes would land in the phone's session. Who may write or subscribe is
+//! admission.rs's rule (bonded devices only may replace the phone). Not real-time safe (async
+//! side only).
 
 use std::os::fd::IntoRawFd;
 use std::os::unix::net::UnixDatagram;
@@ -24,6 +27,7 @@ use dbus::Path;
 use dbus_crossroads::{Crossroads, IfaceBuilder, MethodErr};
 use tokio::sync::mpsc;
 
+use super::admission::{Admission, BondLookup};
 use super::{AmaError, RX_CHAR_UUID, SERVICE_UUID, TX_CHAR_UUID};
 
 /// Object path of the application (its ObjectManager).
@@ -33,21 +37,22 @@ const RX_PATH: &str = "/org/ama_engine/gatt/service0/char0";
 const TX_PATH: &str = "/org/ama_engine/gatt/service0/char1";
 const BLUEZ: &str = "org.bluez";
 const CHAR_IFACE: &str = "org.bluez.GattCharacteristic1";
+const DEVICE_IFACE: &str = "org.bluez.Device1";
 const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What the phone did to our characteristics.
 #[derive(Debug)]
 pub enum GattEvent {
-    /// The phone subscribed to the notify characteristic: the socket notifications are
-    /// written to (one datagram each), the ATT MTU and the phone's address.
+    /// The phone subscribed to the notify characteristic (and is now the active phone): the
+    /// socket notifications are written to (one datagram each), the ATT MTU, the phone's
+    /// address and its BlueZ object path.
     Notify {
         socket: UnixDatagram,
         mtu: u16,
         peer: String,
+        device: String,
     },
-    /// BlueZ acquired the write characteristic's socket: each datagram is one ATT write.
-    WriteSocket(UnixDatagram),
-    /// One ATT write delivered through `WriteValue`.
+    /// One ATT write of the active phone, delivered through `WriteValue`.
     Write(Vec<u8>),
 }
 
@@ -82,10 +87,38 @@ struct Chr {
     uuid: String,
     flags: Vec<String>,
     events: mpsc::Sender<GattEvent>,
+    admission: Arc<Admission>,
+    bonds: Arc<dyn BondLookup>,
 }
 
 fn failed(what: &str) -> MethodErr {
     MethodErr::from(("org.bluez.Error.Failed", what))
+}
+
+fn not_authorized(what: &str) -> MethodErr {
+    MethodErr::from(("org.bluez.Error.NotAuthorized", what))
+}
+
+/// Bond state from BlueZ: Device1's `Bonded`, or `Paired` where BlueZ has no `Bonded`.
+pub struct BluezBonds(pub Arc<SyncConnection>);
+
+impl BondLookup for BluezBonds {
+    fn is_bonded<'a>(
+        &'a self,
+        device: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + 'a>> {
+        use dbus::nonblock::stdintf::org_freedesktop_dbus::Properties;
+        Box::pin(async move {
+            let Ok(path) = Path::new(device) else {
+                return false;
+            };
+            let p = Proxy::new(BLUEZ, path, CALL_TIMEOUT, self.0.clone());
+            match p.get::<bool>(DEVICE_IFACE, "Bonded").await {
+                Ok(b) => b,
+                Err(_) => p.get::<bool>(DEVICE_IFACE, "Paired").await.unwrap_or(false),
+            }
+        })
+    }
 }
 
 /// "/org/bluez/hci0/dev_11_22_33_44_55_66" -> "11:22:33:44:55:66".
@@ -105,12 +138,19 @@ fn acquire_options(options: &PropMap) -> (u16, String) {
         .and_then(|v| v.0.as_u64())
         .and_then(|m| u16::try_from(m).ok())
         .unwrap_or(23);
-    let peer = options
-        .get("device")
-        .and_then(|v| v.0.as_str())
+    let peer = device_of(options)
+        .as_deref()
         .map(peer_of)
         .unwrap_or_else(|| "unknown".into());
     (mtu, peer)
+}
+
+/// The `device` option: the calling device's object path.
+fn device_of(options: &PropMap) -> Option<String> {
+    options
+        .get("device")
+        .and_then(|v| v.0.as_str())
+        .map(str::to_owned)
 }
 
 /// A non-blocking, close-on-exec SOCK_SEQPACKET pair: (BlueZ's end, ours).
@@ -128,17 +168,22 @@ fn seqpacket_pair() -> std::io::Result<(dbus::arg::OwnedFd, UnixDatagram)> {
     Ok((theirs, UnixDatagram::from(ours)))
 }
 
-/// AcquireWrite / AcquireNotify: BlueZ gets one end of a new socket pair and the ATT MTU;
-/// the pump gets the other end through `event(socket, mtu, peer)`.
-fn acquire(
-    c: &mut Chr,
-    options: &PropMap,
-    event: impl FnOnce(UnixDatagram, u16, String) -> GattEvent,
+/// AcquireNotify, once admitted: BlueZ gets one end of a new socket pair and the ATT MTU;
+/// the pump gets the other end.
+fn acquire_notify(
+    events: &mpsc::Sender<GattEvent>,
+    mtu: u16,
+    peer: String,
+    device: String,
 ) -> Result<(dbus::arg::OwnedFd, u16), MethodErr> {
-    let (mtu, peer) = acquire_options(options);
     let (theirs, ours) = seqpacket_pair().map_err(|e| failed(&e.to_string()))?;
-    c.events
-        .try_send(event(ours, mtu, peer))
+    events
+        .try_send(GattEvent::Notify {
+            socket: ours,
+            mtu,
+            peer,
+            device,
+        })
         .map_err(|_| failed("the AMA link is busy"))?;
     Ok((theirs, mtu))
 }
@@ -151,23 +196,18 @@ fn common(b: &mut IfaceBuilder<Chr>) {
         .get(|_, c: &mut Chr| Ok(c.flags.clone()));
 }
 
-/// The phone's write characteristic: AcquireWrite, and WriteValue for BlueZ's other path.
+/// The phone's write characteristic: WriteValue only (see the module doc), from the active
+/// phone only.
 fn rx_iface(b: &mut IfaceBuilder<Chr>) {
     common(b);
-    b.property("WriteAcquired").get(|_, _: &mut Chr| Ok(false));
-    b.method(
-        "AcquireWrite",
-        ("options",),
-        ("fd", "mtu"),
-        |_, c: &mut Chr, (options,): (PropMap,)| {
-            acquire(c, &options, |socket, _, _| GattEvent::WriteSocket(socket))
-        },
-    );
     b.method(
         "WriteValue",
         ("value", "options"),
         (),
-        |_, c: &mut Chr, (value, _): (Vec<u8>, PropMap)| {
+        |_, c: &mut Chr, (value, options): (Vec<u8>, PropMap)| {
+            c.admission
+                .write(device_of(&options).as_deref())
+                .map_err(|r| not_authorized(&r.0))?;
             c.events
                 .try_send(GattEvent::Write(value))
                 .map_err(|_| failed("the AMA link is busy"))
@@ -175,7 +215,8 @@ fn rx_iface(b: &mut IfaceBuilder<Chr>) {
     );
 }
 
-/// The accessory's notify characteristic: AcquireNotify; reads give an empty value.
+/// The accessory's notify characteristic: AcquireNotify (admitted by the bond rule when
+/// another phone is active); reads give an empty value.
 fn tx_iface(b: &mut IfaceBuilder<Chr>) {
     common(b);
     b.property("NotifyAcquired").get(|_, _: &mut Chr| Ok(false));
@@ -185,16 +226,26 @@ fn tx_iface(b: &mut IfaceBuilder<Chr>) {
         ("value",),
         |_, _: &mut Chr, (_,): (PropMap,)| Ok((Vec::<u8>::new(),)),
     );
-    b.method(
+    b.method_with_cr_async(
         "AcquireNotify",
         ("options",),
         ("fd", "mtu"),
-        |_, c: &mut Chr, (options,): (PropMap,)| {
-            acquire(c, &options, |socket, mtu, peer| GattEvent::Notify {
-                socket,
-                mtu,
-                peer,
-            })
+        |mut ctx, cr, (options,): (PropMap,)| {
+            let (mtu, peer) = acquire_options(&options);
+            let device = device_of(&options).unwrap_or_else(|| "unknown".into());
+            let chr = cr
+                .data_mut::<Chr>(ctx.path())
+                .map(|c| (c.events.clone(), c.admission.clone(), c.bonds.clone()));
+            async move {
+                let Some((events, admission, bonds)) = chr else {
+                    return ctx.reply(Err(failed("no such characteristic")));
+                };
+                let r = match admission.admit_subscription(&*bonds, &device).await {
+                    Ok(()) => acquire_notify(&events, mtu, peer, device),
+                    Err(refused) => Err(not_authorized(&refused.0)),
+                };
+                ctx.reply(r)
+            }
         },
     );
     // Notifications only go through the acquired socket.
@@ -209,7 +260,12 @@ fn tx_iface(b: &mut IfaceBuilder<Chr>) {
 
 /// Builds the object tree: the ObjectManager at [`APP_PATH`], the service and both
 /// characteristics.
-fn tree(encrypt_notify: bool, events: mpsc::Sender<GattEvent>) -> Crossroads {
+fn tree(
+    encrypt_notify: bool,
+    events: mpsc::Sender<GattEvent>,
+    admission: Arc<Admission>,
+    bonds: Arc<dyn BondLookup>,
+) -> Crossroads {
     let mut cr = Crossroads::new();
     let om = cr.object_manager();
     cr.insert(APP_PATH, &[om], ());
@@ -229,6 +285,8 @@ fn tree(encrypt_notify: bool, events: mpsc::Sender<GattEvent>) -> Crossroads {
             uuid: RX_CHAR_UUID.to_string(),
             flags: rx_flags,
             events: events.clone(),
+            admission: admission.clone(),
+            bonds: bonds.clone(),
         },
     );
     // A second registration of the same interface name with other methods: crossroads keys
@@ -241,6 +299,8 @@ fn tree(encrypt_notify: bool, events: mpsc::Sender<GattEvent>) -> Crossroads {
             uuid: TX_CHAR_UUID.to_string(),
             flags: tx_flags,
             events,
+            admission,
+            bonds,
         },
     );
     cr
@@ -251,11 +311,13 @@ fn bus(e: impl std::fmt::Display) -> AmaError {
 }
 
 /// Serves the application on a new system-bus connection and registers it with the
-/// adapter at `adapter_path` ("/org/bluez/hci0"). The phone's actions arrive on `events`.
+/// adapter at `adapter_path` ("/org/bluez/hci0"). The phone's actions arrive on `events`;
+/// `admission` holds the active phone (the pump ends it).
 pub async fn serve(
     adapter_path: &str,
     encrypt_notify: bool,
     events: mpsc::Sender<GattEvent>,
+    admission: Arc<Admission>,
 ) -> Result<GattApp, AmaError> {
     let (resource, conn) = tokio::task::spawn_blocking(dbus_tokio::connection::new_system_sync)
         .await
@@ -265,7 +327,15 @@ pub async fn serve(
         let err = resource.await;
         tracing::warn!("ama: GATT application's bus connection lost: {err}");
     });
-    let mut cr = tree(encrypt_notify, events);
+    let bonds: Arc<dyn BondLookup> = Arc::new(BluezBonds(conn.clone()));
+    let mut cr = tree(encrypt_notify, events, admission, bonds);
+    // AcquireNotify may wait for BlueZ (the bond lookup): its reply is sent from a task.
+    cr.set_async_support(Some((
+        conn.clone(),
+        Box::new(|f| {
+            tokio::spawn(f);
+        }),
+    )));
     conn.start_receive(
         MatchRule::new_method_call(),
         Box::new(move |msg, conn| {

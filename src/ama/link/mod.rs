@@ -5,6 +5,7 @@
 //!
 //! **Invariant**: only `link/ble.rs`, `link/gatt.rs` and `link/rfcomm.rs` know BlueZ/D-Bus.
 
+pub mod admission;
 pub mod ble;
 pub mod gatt;
 pub mod rfcomm;

@@ -10,7 +10,7 @@ use ama_phone::{Ending, PhoneOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::{garbage, run_config, spawn_run};
+use super::{garbage, long_run, run_config, spawn_run};
 use crate::support::free_port;
 
 /// Reads until the engine closes the connection; false if it is still open after `limit`.
@@ -103,10 +103,7 @@ async fn a_link_that_never_proves_itself_is_closed() {
         ),
         "",
     );
-    let text = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("max_seconds = 5.5", "max_seconds = 120");
-    std::fs::write(&cfg, text).unwrap();
+    long_run(&cfg, 120);
     let mut engine = spawn_run(&cfg, dir.path());
 
     let connect = || async {

@@ -3,9 +3,9 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::{bluetooth_config, spawn_bluetooth};
 use crate::bluetooth_support::Mock;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -21,25 +21,13 @@ fn the_idlest_client_makes_room_at_max_clients() {
     let dir = tempfile::tempdir().unwrap();
     let mock = Mock::start();
     let socket = dir.path().join("control.sock");
-    let cfg = dir.path().join("engine.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[bluetooth]\nstate_dir = \"{}\"\n[control]\npath = \"{}\"\nmax_clients = 2\n\
-             idle_evict_ms = 200\n",
-            dir.path().display(),
-            socket.display()
-        ),
-    )
-    .unwrap();
-    let mut engine = Command::new(env!("CARGO_BIN_EXE_ama-engine"))
-        .args(["bluetooth", "--config"])
-        .arg(&cfg)
-        .env("DBUS_SYSTEM_BUS_ADDRESS", &mock.address)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let cfg = bluetooth_config(
+        dir.path(),
+        dir.path(),
+        &socket,
+        "max_clients = 2\nidle_evict_ms = 200\n",
+    );
+    let mut engine = spawn_bluetooth(&cfg, &mock.address, false);
     let start = Instant::now();
     let a = loop {
         if let Ok(s) = UnixStream::connect(&socket) {

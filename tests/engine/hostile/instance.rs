@@ -8,20 +8,14 @@ use std::time::{Duration, Instant};
 
 use avs_bluetooth::model::InterfaceVersion;
 
+use super::{bluetooth_config, spawn_bluetooth};
 use crate::bluetooth_support::{Engine, Mock};
 
 const WAIT: Duration = Duration::from_secs(30);
 
 /// `ama-engine bluetooth --config CFG` against the mock; waits (bounded) for it to exit.
 fn bluetooth_exit(mock: &Mock, cfg: &std::path::Path) -> Option<std::process::Output> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ama-engine"))
-        .args(["bluetooth", "--config"])
-        .arg(cfg)
-        .env("DBUS_SYSTEM_BUS_ADDRESS", &mock.address)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_bluetooth(cfg, &mock.address, true);
     let start = Instant::now();
     while start.elapsed() < WAIT {
         if child.try_wait().unwrap().is_some() {
@@ -58,16 +52,7 @@ fn a_file_at_the_control_path_is_refused_never_deleted() {
     let mock = Mock::start();
     let precious = dir.path().join("precious.json");
     std::fs::write(&precious, "{\"keep\": true}").unwrap();
-    let cfg = dir.path().join("engine.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[bluetooth]\nstate_dir = \"{}\"\n[control]\npath = \"{}\"\n",
-            dir.path().join("bt").display(),
-            precious.display()
-        ),
-    )
-    .unwrap();
+    let cfg = bluetooth_config(dir.path(), &dir.path().join("bt"), &precious, "");
     let out = bluetooth_exit(&mock, &cfg).expect("the engine started over a regular file");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
@@ -112,16 +97,7 @@ fn the_control_socket_is_created_with_its_final_mode() {
     let dir = tempfile::tempdir().unwrap();
     let mock = Mock::start();
     let socket = dir.path().join("control.sock");
-    let cfg = dir.path().join("engine.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[bluetooth]\nstate_dir = \"{}\"\n[control]\npath = \"{}\"\n",
-            dir.path().join("bt").display(),
-            socket.display()
-        ),
-    )
-    .unwrap();
+    let cfg = bluetooth_config(dir.path(), &dir.path().join("bt"), &socket, "");
     let ino = Inotify::init(InitFlags::IN_NONBLOCK).unwrap();
     ino.add_watch(
         dir.path(),

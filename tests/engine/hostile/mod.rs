@@ -10,25 +10,20 @@
 //! - random bytes on the AMA link (decoder): the fuzz targets in `fuzz/` and ama-proto's tests.
 
 mod ama_link;
+mod ble_link;
 mod config_errors;
 mod config_paths;
 mod control_clients;
 mod instance;
+mod output_files;
 mod output_signals;
 mod registry;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+pub use crate::support::alsa_config_path;
 use crate::support::root;
-
-/// The ALSA config that provides the `ama_file` capture PCM.
-pub fn alsa_config_path() -> String {
-    format!(
-        "/usr/share/alsa/alsa.conf:{}/scripts/alsa/ama-test.conf",
-        root().display()
-    )
-}
 
 /// Writes a `run` config: config/default.toml up to its `[ama]` section, then `ama` (the
 /// section's body) and `rest` (further sections). Returns its path.
@@ -46,11 +41,61 @@ pub fn run_config(dir: &Path, ama: &str, rest: &str) -> PathBuf {
     path
 }
 
+/// Makes a `run_config` file capture for `seconds` instead of the clip's 5.5 s (the engine
+/// then stays up past every bound of a test and has to act by itself, not by exiting).
+pub fn long_run(cfg: &Path, seconds: u32) {
+    let text = std::fs::read_to_string(cfg)
+        .unwrap()
+        .replace("max_seconds = 5.5", &format!("max_seconds = {seconds}"));
+    std::fs::write(cfg, text).unwrap();
+}
+
+/// Writes `DIR/engine.toml` for `ama-engine bluetooth`: `[bluetooth] state_dir`, `[control]
+/// path` and `control_extra` (more `[control]` keys). Returns its path.
+pub fn bluetooth_config(
+    dir: &Path,
+    state_dir: &Path,
+    control: &Path,
+    control_extra: &str,
+) -> PathBuf {
+    let cfg = dir.join("engine.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[bluetooth]\nstate_dir = \"{}\"\n[control]\npath = \"{}\"\n{control_extra}",
+            state_dir.display(),
+            control.display()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+/// Starts `ama-engine bluetooth --config CFG` on the bus at `bus`; its output piped (read it
+/// only after it exits) or dropped.
+pub fn spawn_bluetooth(cfg: &Path, bus: &str, piped: bool) -> Child {
+    let out = || if piped { Stdio::piped() } else { Stdio::null() };
+    Command::new(env!("CARGO_BIN_EXE_ama-engine"))
+        .args(["bluetooth", "--config"])
+        .arg(cfg)
+        .env("DBUS_SYSTEM_BUS_ADDRESS", bus)
+        .stdout(out())
+        .stderr(out())
+        .spawn()
+        .unwrap()
+}
+
 /// Starts `ama-engine run --config CFG --out DIR/out` from the repository root.
 pub fn spawn_run(cfg: &Path, dir: &Path) -> Child {
+    spawn_run_env(cfg, dir, &[])
+}
+
+/// [`spawn_run`] with more environment variables.
+pub fn spawn_run_env(cfg: &Path, dir: &Path, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ama-engine"))
         .current_dir(root())
         .env("ALSA_CONFIG_PATH", alsa_config_path())
+        .envs(env.iter().copied())
         .args(["run", "--config"])
         .arg(cfg)
         .arg("--out")

@@ -37,9 +37,9 @@ pub struct SessionSettings {
 }
 
 impl Default for SessionSettings {
-    /// The accessory the engine's built-in default configuration describes (the application's
-    /// config converts its `[ama]` section into these settings; a unit test there checks that
-    /// its defaults and these agree).
+    /// The accessory the engine's built-in default configuration describes: the application's
+    /// `[ama]` section takes its defaults from here (the one source) and converts back into
+    /// these settings.
     fn default() -> Self {
         Self {
             serial_number: "0000000001".into(),

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The engine as a real systemd service (issue 12), inside the lab VM booted with systemd as
+# PID 1 (scripts/lab/service.sh). Runs as root in the repository's directory:
+#   1. systemd is PID 1 and the system is up (is-system-running --wait, bounded);
+#   2. snd-dummy gives a real ALSA capture device; scripts/install.sh installs the engine into
+#      the VM's view (/usr/local, /etc, /var are throwaway overlays); the installed config is
+#      adapted to the VM (the Dummy card, Bluetooth off, a TCP AMA link) and a drop-in arms
+#      the test-only fault switch (AMA_ENGINE_TEST_FAULTS=1);
+#   3. `systemctl start` returns once the engine sent READY=1 (Type=notify): active, and the
+#      time from start to READY is measured;
+#   4. SIGUSR1 stalls the real-time loop: the engine withholds WATCHDOG=1, systemd's watchdog
+#      (WatchdogSec=5s) kills it and Restart=on-failure starts it again (NRestarts 1, a new
+#      MainPID, active again);
+#   5. `systemctl stop` is clean: inactive, Result=success, the exit table in the journal.
+# Every wait is bounded. Prints one "check NAME: ok|FAILED (detail)" line per check and the
+# figures; writes the journal and the figures to $LAB_OUT/service/. Exit 0 only if all pass.
+# Usage (in the guest): bash tests/lab/service_check.sh BINARY
+set -uo pipefail
+BIN=${1:?usage: service_check.sh BINARY}
+OUT=${LAB_OUT:-target/lab}/service
+mkdir -p "$OUT"
+UNIT=ama-engine.service
+FAILED=0
+
+check() { # NAME OK(0|1) DETAIL
+  if [ "$2" -eq 0 ]; then echo "check $1: ok${3:+ ($3)}"; else echo "check $1: FAILED${3:+ ($3)}"; FAILED=1; fi
+}
+prop() { systemctl show -P "$1" "$UNIT"; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# wait_for SECONDS COMMAND...: polls every 0.2 s; status of the last try.
+wait_for() {
+  local end=$(( $(date +%s) + $1 )); shift
+  until "$@"; do [ "$(date +%s)" -lt "$end" ] || return 1; sleep 0.2; done
+}
+
+# 1. systemd as PID 1.
+pid1=$(cat /proc/1/comm)
+check pid1-is-systemd "$([ "$pid1" = systemd ]; echo $?)" "PID 1 is $pid1"
+# Bounded: a unit that keeps restarting (e.g. timesyncd without a network) keeps the boot
+# "starting"; the manager answering is what matters here.
+state=$(timeout 120 systemctl is-system-running --wait 2>&1)
+echo "system state: $state"
+systemctl --failed --no-legend --plain --no-pager | sed 's/^/  failed unit: /'
+case "$state" in running|degraded|starting) ok=0 ;; *) ok=1 ;; esac
+check system-up "$ok" "$state"
+[ "$ok" -eq 0 ] || { echo "systemd did not come up; stopping here"; exit 1; }
+
+# 2. A capture device and the installed engine.
+modprobe snd-dummy 2>&1 | sed 's/^/  modprobe: /'
+card=$(awk '/Dummy/ { print $1; exit }' /proc/asound/cards 2>/dev/null)
+check alsa-dummy "$([ -n "$card" ]; echo $?)" "card ${card:-none}"
+bash scripts/install.sh --profile headset --binary "$BIN" > "$OUT/install.log" 2>&1
+check install "$?" "$(tail -n1 "$OUT/install.log")"
+CFG=/etc/ama-engine/engine.toml
+# The VM's hardware: the Dummy card through plug (rate/format), no Bluetooth adapter, the AMA
+# link on loopback TCP. The rest is the headset profile as installed.
+sed -i -e 's|^device = .*|device = "plughw:Dummy"|' \
+       -e 's|^cpu = .*|# cpu: not pinned in the VM|' \
+       -e '/^\[bluetooth\]/,/^\[/ s|^enabled = .*|enabled = false|' \
+       -e 's|^link = .*|link = "tcp://127.0.0.1:47700"|' "$CFG"
+/usr/local/bin/ama-engine check-config "$CFG" > "$OUT/check-config.log" 2>&1
+check config "$?" "check-config on the adapted $CFG"
+mkdir -p /etc/systemd/system/$UNIT.d
+cat > /etc/systemd/system/$UNIT.d/test-faults.conf <<'EOF'
+[Service]
+Environment=AMA_ENGINE_TEST_FAULTS=1
+EOF
+systemctl daemon-reload
+systemd-analyze verify /etc/systemd/system/$UNIT /usr/local/lib/systemd/system/$UNIT \
+  > "$OUT/verify.log" 2>&1 || true
+
+# 3. Start: returns when READY=1 arrived.
+t0=$(now)
+timeout 60 systemctl start "$UNIT"; rc=$?
+t1=$(now)
+ready_s=$(elapsed "$t0" "$t1")
+active=$(prop ActiveState)
+check start-ready "$([ $rc -eq 0 ] && [ "$active" = active ]; echo $?)" \
+  "systemctl start returned $rc after $ready_s s; ActiveState=$active"
+pid=$(prop MainPID)
+status=$(prop StatusText)
+echo "figure start_to_ready_s=$ready_s main_pid=$pid status=\"$status\""
+check status-text "$([ -n "$status" ]; echo $?)" "$status"
+
+# 4. The watchdog: stall the loop, systemd kills and restarts the engine.
+restarts0=$(prop NRestarts)
+ts=$(now)
+kill -USR1 "$pid"
+restarted() { [ "$(prop NRestarts)" -gt "$restarts0" ] && [ "$(prop ActiveState)" = active ] \
+  && [ "$(prop MainPID)" != "$pid" ] && [ "$(prop MainPID)" != 0 ]; }
+wait_for 90 restarted; ok=$?
+te=$(now)
+newpid=$(prop MainPID)
+check watchdog-restart "$ok" "NRestarts $restarts0 -> $(prop NRestarts), MainPID $pid -> $newpid, $(elapsed "$ts" "$te") s after SIGUSR1"
+journalctl -u "$UNIT" --no-pager -o short-monotonic > "$OUT/journal-watchdog.txt" 2>&1
+wd_line=$(grep -m1 -i "watchdog timeout" "$OUT/journal-watchdog.txt")
+check watchdog-journal "$([ -n "$wd_line" ]; echo $?)" "${wd_line:-no 'Watchdog timeout' line}"
+echo "figure stall_to_restarted_s=$(elapsed "$ts" "$te")"
+
+# 5. Stop: clean, exit table in the journal.
+t0=$(now)
+timeout 60 systemctl stop "$UNIT"; rc=$?
+t1=$(now)
+result=$(prop Result)
+check stop "$([ $rc -eq 0 ] && [ "$(prop ActiveState)" = inactive ] && [ "$result" = success ]; echo $?)" \
+  "rc $rc, ActiveState=$(prop ActiveState), Result=$result, ExecMainStatus=$(prop ExecMainStatus), $(elapsed "$t0" "$t1") s"
+journalctl -u "$UNIT" --no-pager -o short-monotonic > "$OUT/journal.txt" 2>&1
+# The exit table of the second run (after the restart) ends the journal.
+table=$(awk -v p="$newpid" 'index($0, "[" p "]") && /real-time:/' "$OUT/journal.txt" | head -n1)
+check exit-table "$([ -n "$table" ]; echo $?)" "${table:-no 'real-time:' line from pid $newpid}"
+
+echo "journal: $OUT/journal.txt"
+[ "$FAILED" -eq 0 ] && echo "service check: all passed" || echo "service check: FAILED"
+exit "$FAILED"
