@@ -3,7 +3,7 @@
 #
 #   bash scripts/lab/guest-suite.sh SUITE...
 #
-# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, alsa (last: it unbinds snd-aloop).
+# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, bluez, ama-rfcomm, alsa (last: it unbinds snd-aloop).
 # Logs of each suite under $LAB_OUT/SUITE/, results in $LAB_OUT/results/SUITE.json.
 # Exit code: the number of failed suites (0: all passed).
 set -uo pipefail
@@ -33,6 +33,10 @@ for suite in "$@"; do
       bash scripts/lab/guest-bt.sh && $PY tests/lab/pairing_ble.py --window "${suite##*-}" ;;
     pairing-bredr)
       bash scripts/lab/guest-bt.sh --bluealsa && $PY tests/lab/pairing_bredr.py ;;
+    bluez)
+      bash scripts/lab/guest-bt.sh --bluealsa && $PY tests/lab/bluez.py ;;
+    ama-rfcomm)
+      bash scripts/lab/guest-bt.sh && $PY tests/lab/ama_rfcomm.py ;;
     alsa)
       # Last: it unbinds snd-aloop's card (device removal).
       /usr/bin/python3 tests/lab/alsa.py ;;
