@@ -3,7 +3,7 @@
 #
 #   bash scripts/lab/guest-suite.sh SUITE...
 #
-# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, bluez, ama-rfcomm, alsa (last: it unbinds snd-aloop).
+# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, bluez, ama-ble, ama-rfcomm, phone-bluez, alsa (last: it unbinds snd-aloop).
 # Logs of each suite under $LAB_OUT/SUITE/, results in $LAB_OUT/results/SUITE.json.
 # Exit code: the number of failed suites (0: all passed).
 set -uo pipefail
@@ -35,6 +35,10 @@ for suite in "$@"; do
       bash scripts/lab/guest-bt.sh --bluealsa && $PY tests/lab/pairing_bredr.py ;;
     bluez)
       bash scripts/lab/guest-bt.sh --bluealsa && $PY tests/lab/bluez.py ;;
+    ama-ble)
+      bash scripts/lab/guest-bt.sh && $PY tests/lab/ama_ble.py ;;
+    phone-bluez)
+      bash scripts/lab/guest-bt.sh --phone bluez && /usr/bin/python3 tests/lab/phone_bluez.py ;;
     ama-rfcomm)
       bash scripts/lab/guest-bt.sh && $PY tests/lab/ama_rfcomm.py ;;
     alsa)

@@ -18,6 +18,8 @@ acceptor with an SBC source endpoint), so bluetoothd has a profile to connect.
 6. Link loss: the phone powers its radio off (as a Linux host does: every link disconnected
    with reason 0x15, then HCI_Reset; btvirt emulates no supervision timeout, so a silent
    controller alone is never noticed): the board reports DisconnectDevicesSucceeded (DEVICE).
+   Before that (suite 5), AVRCP: the phone presses play and pause; each reaches the control
+   socket as an {"avrcp": ..} line naming the phone.
 7. The phone comes back (same keys); ConnectByDeviceIds reconnects it; UnpairDevices while
    connected: DisconnectDevicesSucceeded then UnpairDevicesSucceeded; BlueZ forgets it, the
    context is empty.
@@ -36,7 +38,7 @@ import labkit  # noqa: E402
 import phone as ph  # noqa: E402
 from labkit import LAB_RUN, REPO, Result, log  # noqa: E402
 
-from bumble import avdtp  # noqa: E402
+from bumble import avc, avdtp, avrcp  # noqa: E402
 from bumble.a2dp import (  # noqa: E402
     A2DP_SBC_CODEC_TYPE, SbcMediaCodecInformation, make_audio_source_service_sdp_records,
 )
@@ -68,8 +70,15 @@ def setup_phone(dev) -> None:
     dev.class_of_device = SMARTPHONE
     dev.discoverable = True
     dev.connectable = True
-    dev.sdp_service_records = {0x00010001: make_audio_source_service_sdp_records(0x00010001)}
+    dev.sdp_service_records = {
+        0x00010001: make_audio_source_service_sdp_records(0x00010001),
+        # AVRCP controller: bluetoothd's target accepts the phone's AVCTP for it (suite 5).
+        0x00010002: avrcp.ControllerServiceSdpRecord(0x00010002).to_service_attributes(),
+    }
     listener = avdtp.Listener.for_device(dev)
+    # AVRCP (both roles, like a phone): the board's Connect may open AVCTP itself.
+    dev.lab_avrcp = avrcp.Protocol()
+    dev.lab_avrcp.listen(dev)
 
     def on_avdtp(protocol):
         log("phone: AVDTP signalling opened by the board")
@@ -202,6 +211,47 @@ class Suite:
                        and e["payload"].get("requester") == "CLOUD"), names_ids(e))
         res.check(f"{label}BlueZ: Connected after ConnectByDeviceIds", connected(self.mac))
 
+    async def avrcp(self, dev) -> None:
+        """Suite 5: the phone presses play and pause (AVRCP PASS THROUGH over AVCTP); the
+        board's bluetoothd (AVRCP target) calls the engine's registered MPRIS player, which
+        reports each to the control socket as {"avrcp": {"command", "device"}}."""
+        res, ctl = self.res, self.ctl
+        conn = next(iter(dev.connections.values()), None)
+        if conn is None:
+            res.check("AVRCP: the phone is connected", False)
+            return
+        mark = len(ctl.lines)
+        proto = dev.lab_avrcp
+        try:
+            opener = "board"
+            if proto.avctp_protocol is None:
+                opener = "phone"
+                await asyncio.wait_for(proto.connect(conn), 30)
+            res.note(f"AVCTP opened by the {opener}")
+            t = time.monotonic()
+            for key in (avc.PassThroughFrame.OperationId.PLAY,
+                        avc.PassThroughFrame.OperationId.PAUSE):
+                await asyncio.wait_for(proto.send_key_event(key, True), 20)
+                await asyncio.wait_for(proto.send_key_event(key, False), 20)
+        except (Exception, asyncio.CancelledError) as e:  # noqa: BLE001
+            res.check("AVRCP: PLAY and PAUSE sent over AVCTP", False, f"{type(e).__name__}: {e}")
+            return
+
+        def seen():
+            got = [l["avrcp"] for l in ctl.lines[mark:] if "avrcp" in l]
+            return got if {g.get("command") for g in got} >= {"PLAY", "PAUSE"} else None
+        try:
+            got = await asyncio.to_thread(labkit.wait_until, "avrcp lines", 30, seen)
+        except TimeoutError:
+            got = [l["avrcp"] for l in ctl.lines[mark:] if "avrcp" in l]
+        res.figure("avrcp_to_control_ms", round((time.monotonic() - t) * 1000))
+        cmds = [g.get("command") for g in got or []]
+        res.check("AVRCP PLAY then PAUSE from the phone reach the control socket, once each",
+                  cmds == ["PLAY", "PAUSE"], json.dumps(got))
+        res.check("the avrcp lines name the phone",
+                  bool(got) and all((g.get("device") or {}).get("uniqueDeviceId") == self.uid
+                                    for g in got), json.dumps(got)[:200])
+
     async def link_loss(self, dev) -> None:
         res, ctl = self.res, self.ctl
         mark = len(ctl.events())
@@ -241,6 +291,7 @@ class Suite:
                 return
             await self.restart()
             await self.disconnect_connect("")
+            await self.avrcp(dev)
             await self.link_loss(dev)
         await asyncio.sleep(2)
         async with ph.phone(self.mac, le=False, classic=True, keystore=self.keys,

@@ -150,6 +150,55 @@ def control_frame(payload: bytes) -> bytes:
 GET_DEVICE_INFORMATION = bytes.fromhex("08 14 A2 01 00")  # command 20, payload field 20: {}
 
 
+def pb_varint(v: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def pb_int(field: int, v: int) -> bytes:
+    return pb_varint(field << 3) + pb_varint(v)
+
+
+def pb_msg(field: int, body: bytes) -> bytes:
+    return pb_varint(field << 3 | 2) + pb_varint(len(body)) + body
+
+
+def envelope(command: int, payload: bytes) -> bytes:
+    """A request: ControlEnvelope{command, <payload field = command>}."""
+    return pb_int(1, command) + pb_msg(command, payload)
+
+
+def reply(command: int, error: int = 0, payload: bytes = b"") -> bytes:
+    """ControlEnvelope{command, response(9){error_code(1), payload}}."""
+    return pb_int(1, command) + pb_msg(9, (pb_int(1, error) if error else b"") + payload)
+
+
+def dialog_of(envelope_bytes: bytes) -> int | None:
+    """The dialog id inside a StartSpeech/EndpointSpeech/StopSpeech/Response."""
+    for f, w, v in pb_fields(envelope_bytes):
+        if w != 2:
+            continue
+        for f2, w2, v2 in pb_fields(v):
+            if w2 == 2 and (f, f2) in ((11, 3), (13, 1), (12, 2), (9, 14), (9, 15)):
+                inner = v2 if (f, f2) != (9, 15) else next(
+                    (x for g, _, x in pb_fields(v2) if g == 2), b"")
+                return next((x for g, _, x in pb_fields(inner) if g == 1), 0)
+    return None
+
+
+def command_of(envelope_bytes: bytes) -> int:
+    return next((v for f, _, v in pb_fields(envelope_bytes) if f == 1), 0)
+
+
+def is_response(envelope_bytes: bytes) -> bool:
+    return any(f == 9 for f, _, _ in pb_fields(envelope_bytes))
+
+
 def pb_fields(data: bytes) -> list[tuple[int, int, object]]:
     """A protobuf wire-format reader: [(field, wire type, int or bytes)]."""
     out, i = [], 0
