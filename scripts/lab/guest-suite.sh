@@ -25,7 +25,8 @@ modprobe snd-dummy
 failed=0
 for suite in "$@"; do
   export LAB_OUT="$OUT/$suite"
-  rm -rf "$LAB_OUT" "$LAB_RUN/state" "$LAB_RESULTS/$suite.json"
+  # A stale control socket would pass for the next engine's before it listens.
+  rm -rf "$LAB_OUT" "$LAB_RUN/state" "$LAB_RUN/control.sock" "$LAB_RESULTS/$suite.json"
   mkdir -p "$LAB_OUT"
   echo "=== lab suite $suite"
   case "$suite" in

@@ -35,6 +35,8 @@ from labkit import LAB_RUN, REPO, Result, log  # noqa: E402
 from bumble.core import UUID, PhysicalTransport  # noqa: E402
 from bumble.device import Peer  # noqa: E402
 from bumble.hci import OwnAddressType  # noqa: E402
+from bumble.pairing import PairingConfig, PairingDelegate  # noqa: E402
+from bumble.smp import KeyDistribution  # noqa: E402
 
 ph.assume_board_io_capability()
 
@@ -43,6 +45,7 @@ CONTROL = LAB_RUN / "control.sock"
 START_SPEECH, ENDPOINT_SPEECH, NOTIFY_SPEECH_STATE = 11, 13, 14
 UPGRADE_TRANSPORT, SWITCH_TRANSPORT, RFCOMM = 30, 31, 1
 OPUS_32K_FRAME = 80
+SMALL_MTU = 64
 
 
 class Link:
@@ -117,6 +120,18 @@ class Link:
 async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
     board, me = env["BOARD_ADDR"], env["PHONE_ADDR"]
     async with ph.phone(me, le=True, classic=True) as dev:
+        # A dual-mode phone: LE Secure Connections with cross-transport key derivation (the
+        # link-key bit), so the BR/EDR link of the upgrade is authenticated by the derived
+        # key, as with a real phone. The phone's ATT MTU is held at SMALL_MTU both ways
+        # (bluetoothd, as a GATT client too, exchanges its own 517 otherwise), so an 80-byte
+        # Opus frame must be cut into several notifications.
+        kd = (KeyDistribution.DISTRIBUTE_ENCRYPTION_KEY
+              | KeyDistribution.DISTRIBUTE_IDENTITY_KEY | KeyDistribution.DISTRIBUTE_LINK_KEY)
+        dev.pairing_config_factory = lambda _conn: PairingConfig(
+            sc=True, mitm=False, bonding=True, delegate=PairingDelegate(
+                io_capability=PairingDelegate.IoCapability.NO_OUTPUT_NO_INPUT,
+                local_initiator_key_distribution=kd, local_responder_key_distribution=kd))
+        dev.gatt_server.max_mtu = SMALL_MTU
         adv = await ph.scan_for_ama(dev, board, timeout=90)
         res.check("the board advertises AMA", adv is not None)
         if adv is None:
@@ -124,8 +139,7 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         conn = await dev.connect(f"{board}/P", transport=PhysicalTransport.LE, timeout=60,
                                  own_address_type=OwnAddressType.PUBLIC)
         peer = Peer(conn)
-        mtu = await peer.request_mtu(185)
-        res.figure("att_mtu", mtu)
+        mtu = await peer.request_mtu(SMALL_MTU)
         await peer.discover_service(UUID(ph.AMA_SERVICE))
         svc = next(iter(peer.get_services_by_uuid(UUID(ph.AMA_SERVICE))))
         await svc.discover_characteristics()
@@ -140,6 +154,8 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
                 await write.write_value(data[i:i + mtu - 3], with_response=True)
         ble = Link("ble", ble_send)
         await notify.subscribe(ble.feed)
+        mtu = conn.att_mtu  # after both exchanges
+        res.figure("att_mtu", mtu)
         ok = await ble.until(lambda: ble.reader.version is not None, 60)
         res.check("version packet over BLE", bool(ok))
         r, ms = await ble.request(ph.GET_DEVICE_INFORMATION)
@@ -157,6 +173,9 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         res.figure("ble_voice_bytes_per_s", u["bytes_per_s"])
         res.check(f"every notification at most ATT MTU - 3 = {mtu - 3} bytes",
                   max(sizes) <= mtu - 3, f"largest {max(sizes)} of {len(sizes)}")
+        res.check("voice frames were cut into several notifications (frame > MTU - 3)",
+                  any(len(v) + 3 > mtu - 3 for v in u["voice"]),
+                  f"voice frame lengths {sorted(set(len(v) for v in u['voice']))}")
         res.figure("ble_notifications", len(sizes))
         res.figure("ble_notification_sizes", ",".join(map(str, sorted(set(sizes))[-4:])))
         res.check("voice rebuilt into whole 80-byte Opus frames (32 kbps CBR, 20 ms)",

@@ -49,6 +49,8 @@ def config() -> Path:
     text = (REPO / "scripts" / "lab" / "engine-alsa.toml").read_text()
     text = text.replace('"../../', f'"{REPO}/')
     text = re.sub(r'(?m)^link = .*$', 'link = "rfcomm"', text, count=1)
+    # Under TCG the first valid frame can take longer than the default 10 s.
+    text = text.replace("[ama]\n", "[ama]\nhandshake_timeout_ms = 60000\n", 1)
     text = text.replace("[bluetooth]\nenabled = false\n", (
         '[bluetooth]\nenabled = true\nadapter = "hci0"\nstate_dir = "/run/lab/state"\n'
         'pairing_policy = "when-discoverable"\n'))
@@ -74,7 +76,7 @@ class AmaPhone:
 
     async def start(self, *args: str) -> None:
         self.proc = await asyncio.create_subprocess_exec(
-            str(labkit.PHONE), f"tcp://127.0.0.1:{PORT}", "--json", "--wait", "30", *args,
+            str(labkit.PHONE), f"tcp://127.0.0.1:{PORT}", "--json", "--wait", "240", *args,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=self.log)
         asyncio.get_running_loop().create_task(self._read())
 
@@ -138,10 +140,13 @@ async def connect_rfcomm(res: Result, dev, board: str, label: str, bond: bool):
 
 async def first_link(res: Result, env: dict, ctl: labkit.Control, keys) -> dict:
     async with ph.phone(env["PHONE_ADDR"], le=False, classic=True, keystore=keys) as dev:
-        conn, bridge = await connect_rfcomm(res, dev, env["BOARD_ADDR"], "", True)
+        # ama-phone first, retrying its connect until the bridge listens: under TCG, with the
+        # engine's real-time threads busy, starting a process can take longer than the
+        # engine's handshake timeout.
         p = AmaPhone("phone-1")
+        await p.start("--endpoint-after", "0", "--multi-turn", "1", "--max-seconds", "900")
+        conn, bridge = await connect_rfcomm(res, dev, env["BOARD_ADDR"], "", True)
         t = time.monotonic()
-        await p.start("--endpoint-after", "0", "--multi-turn", "1", "--max-seconds", "600")
         got = await p.wait("device information", lambda: p.count("device:"), 60)
         res.figure("rfcomm_request_round_trip_ms", round((time.monotonic() - t) * 1000)
                    if got else None)
@@ -202,10 +207,10 @@ async def first_link(res: Result, env: dict, ctl: labkit.Control, keys) -> dict:
 
 async def second_link(res: Result, env: dict, ctl: labkit.Control, keys) -> dict:
     async with ph.phone(env["PHONE_ADDR"], le=False, classic=True, keystore=keys) as dev:
+        p = AmaPhone("phone-2")
+        await p.start("--endpoint-after", "2", "--utterances", "1", "--max-seconds", "400")
         conn, bridge = await connect_rfcomm(res, dev, env["BOARD_ADDR"], "reconnect: ",
                                             False)
-        p = AmaPhone("phone-2")
-        await p.start("--endpoint-after", "2", "--utterances", "1", "--max-seconds", "300")
         await p.wait("device information", lambda: p.count("device:"), 60)
         ctl.send({"command": "tap"})
         await p.wait("the utterance to end", lambda: p.count(": ended") >= 1, 120)
@@ -221,6 +226,8 @@ def sender_stats(text: str) -> dict:
 
 
 def main() -> int:
+    import logging
+    logging.basicConfig(filename=str(LAB_OUT / "bumble.log"), level=logging.DEBUG)
     res = Result("ama-rfcomm")
     env = labkit.bt_env()
     (LAB_RUN / "state").mkdir(parents=True, exist_ok=True)

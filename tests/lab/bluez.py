@@ -182,6 +182,7 @@ class Suite:
     async def restart(self) -> None:
         res = self.res
         rc = await asyncio.to_thread(self.stop_engine)
+        CONTROL.unlink(missing_ok=True)  # the next engine's, not the stale one, is waited for
         res.figure("engine_first_exit", rc)
         row = await asyncio.to_thread(labkit.registry_row, CONFIG, self.mac)
         res.check("registry after the engine stopped: the phone under the same id",

@@ -350,15 +350,19 @@ class DlcBridge:
         self.server = await asyncio.start_server(self._client, "127.0.0.1", self.port)
 
     def _on_dlc_close(self) -> None:
+        print("bridge: the RFCOMM channel closed", flush=True)
         self.closed.set()
         if self._writer is not None:
             self._writer.close()
 
     async def _client(self, reader, writer) -> None:
         if self._writer is not None or self.closed.is_set():
+            print(f"bridge: refused a second client (closed={self.closed.is_set()})", flush=True)
             writer.close()
             return
         self._writer = writer
+        print(f"bridge: client connected, {len(self.dlc._enqueued_rx_packets)} packets queued",
+              flush=True)
 
         def to_client(data: bytes) -> None:
             self.bytes_in += len(data)
@@ -372,9 +376,13 @@ class DlcBridge:
                     break
                 self.bytes_out += len(data)
                 self.dlc.write(data)
-        except (ConnectionError, OSError):
-            pass
+        except (ConnectionError, OSError) as e:
+            print(f"bridge: client error {e}", flush=True)
+        except Exception as e:  # noqa: BLE001 - logged: the bridge must say why it stopped
+            print(f"bridge: failed: {type(e).__name__}: {e}", flush=True)
         finally:
+            print(f"bridge: client gone ({self.bytes_in} bytes to it, {self.bytes_out} from "
+                  f"it, dlc closed={self.closed.is_set()})", flush=True)
             writer.close()
 
     async def close(self) -> None:

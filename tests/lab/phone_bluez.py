@@ -57,7 +57,12 @@ def main() -> int:
         labkit.wait_until("Pairable", 60, lambda: labkit.bluez_prop(
             "/org/bluez/hci0", "org.bluez.Adapter1", "Pairable"))
         # The phone side (hci1) discovers the board and pairs with it.
-        busctl("call", "org.bluez", "/org/bluez/hci1", "org.bluez.Adapter1", "StartDiscovery")
+        r = busctl("set-property", "org.bluez", "/org/bluez/hci1", "org.bluez.Adapter1",
+                   "Powered", "b", "true")
+        res.note(f"hci1 Powered: {r.returncode} {r.stderr.strip()}")
+        r = busctl("call", "org.bluez", "/org/bluez/hci1", "org.bluez.Adapter1",
+                   "StartDiscovery")
+        res.check("hci1 discovery starts", r.returncode == 0, r.stderr.strip())
         path = labkit.device_path("hci1", board)
         labkit.wait_until("the board seen from hci1", 90,
                           lambda: path in labkit.bluez_objects())
