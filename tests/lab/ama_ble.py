@@ -36,7 +36,6 @@ from bumble.core import UUID, PhysicalTransport  # noqa: E402
 from bumble.device import Peer  # noqa: E402
 from bumble.hci import OwnAddressType  # noqa: E402
 from bumble.pairing import PairingConfig, PairingDelegate  # noqa: E402
-from bumble.smp import KeyDistribution  # noqa: E402
 
 ph.assume_board_io_capability()
 
@@ -125,6 +124,7 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         # key, as with a real phone. The phone's ATT MTU is held at SMALL_MTU both ways
         # (bluetoothd, as a GATT client too, exchanges its own 517 otherwise), so an 80-byte
         # Opus frame must be cut into several notifications.
+        KeyDistribution = PairingDelegate.KeyDistribution
         kd = (KeyDistribution.DISTRIBUTE_ENCRYPTION_KEY
               | KeyDistribution.DISTRIBUTE_IDENTITY_KEY | KeyDistribution.DISTRIBUTE_LINK_KEY)
         dev.pairing_config_factory = lambda _conn: PairingConfig(

@@ -395,9 +395,12 @@ class DlcBridge:
 async def open_ama_rfcomm(conn, uuid: str = AMA_RFCOMM_UUID):
     """SDP lookup of the AMA service on the board, then an RFCOMM channel to it: (dlc, ch)."""
     from bumble.rfcomm import Client, find_rfcomm_channel_with_uuid
+    # The multiplexer's L2CAP channel first: it keeps the link busy while SDP runs. Otherwise
+    # the board's kernel drops the link ~2 s after the SDP channel closes (no channel left),
+    # which a phone under TCG can miss before it opens the next one.
+    mux = await Client(conn).start()
     channel = await find_rfcomm_channel_with_uuid(conn, uuid)
     if channel is None:
         raise RuntimeError(f"no RFCOMM channel with {uuid} in the board's SDP")
-    mux = await Client(conn).start()
     dlc = await mux.open_dlc(channel)
     return dlc, channel
