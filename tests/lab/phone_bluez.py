@@ -60,13 +60,24 @@ def main() -> int:
         r = busctl("set-property", "org.bluez", "/org/bluez/hci1", "org.bluez.Adapter1",
                    "Powered", "b", "true")
         res.note(f"hci1 Powered: {r.returncode} {r.stderr.strip()}")
-        r = busctl("call", "org.bluez", "/org/bluez/hci1", "org.bluez.Adapter1",
-                   "StartDiscovery")
-        res.check("hci1 discovery starts", r.returncode == 0, r.stderr.strip())
+        # A discovery belongs to the D-Bus client that started it (bluetoothd stops it when
+        # that client leaves, as a one-shot busctl does at once): bluetoothctl stays connected.
+        scan = subprocess.Popen(["bluetoothctl"], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        scan.stdin.write(f"select {env['PHONE_ADDR']}\nscan on\n")
+        scan.stdin.flush()
         path = labkit.device_path("hci1", board)
-        labkit.wait_until("the board seen from hci1", 90,
-                          lambda: path in labkit.bluez_objects())
-        busctl("call", "org.bluez", "/org/bluez/hci1", "org.bluez.Adapter1", "StopDiscovery")
+        try:
+            labkit.wait_until("the board seen from hci1", 90,
+                              lambda: path in labkit.bluez_objects())
+            res.check("hci1 discovery finds the board", True)
+        finally:
+            scan.stdin.write("scan off\nquit\n")
+            scan.stdin.flush()
+            try:
+                scan.wait(20)
+            except subprocess.TimeoutExpired:
+                scan.kill()
         t = time.monotonic()
         r = busctl("call", "org.bluez", path, "org.bluez.Device1", "Pair")
         res.figure("pairing_s", round(time.monotonic() - t, 1))
