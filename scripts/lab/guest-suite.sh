@@ -3,7 +3,7 @@
 #
 #   bash scripts/lab/guest-suite.sh SUITE...
 #
-# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, alsa (last: it unbinds snd-aloop).
+# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, bluez, ama-ble, ama-rfcomm, phone-bluez, alsa (last: it unbinds snd-aloop).
 # Logs of each suite under $LAB_OUT/SUITE/, results in $LAB_OUT/results/SUITE.json.
 # Exit code: the number of failed suites (0: all passed).
 set -uo pipefail
@@ -25,7 +25,8 @@ modprobe snd-dummy
 failed=0
 for suite in "$@"; do
   export LAB_OUT="$OUT/$suite"
-  rm -rf "$LAB_OUT" "$LAB_RUN/state" "$LAB_RESULTS/$suite.json"
+  # A stale control socket would pass for the next engine's before it listens.
+  rm -rf "$LAB_OUT" "$LAB_RUN/state" "$LAB_RUN/control.sock" "$LAB_RESULTS/$suite.json"
   mkdir -p "$LAB_OUT"
   echo "=== lab suite $suite"
   case "$suite" in
@@ -33,6 +34,14 @@ for suite in "$@"; do
       bash scripts/lab/guest-bt.sh && $PY tests/lab/pairing_ble.py --window "${suite##*-}" ;;
     pairing-bredr)
       bash scripts/lab/guest-bt.sh --bluealsa && $PY tests/lab/pairing_bredr.py ;;
+    bluez)
+      bash scripts/lab/guest-bt.sh --bluealsa && $PY tests/lab/bluez.py ;;
+    ama-ble)
+      bash scripts/lab/guest-bt.sh && $PY tests/lab/ama_ble.py ;;
+    phone-bluez)
+      bash scripts/lab/guest-bt.sh --phone bluez && /usr/bin/python3 tests/lab/phone_bluez.py ;;
+    ama-rfcomm)
+      bash scripts/lab/guest-bt.sh && $PY tests/lab/ama_rfcomm.py ;;
     alsa)
       # Last: it unbinds snd-aloop's card (device removal).
       /usr/bin/python3 tests/lab/alsa.py ;;

@@ -12,7 +12,7 @@ main() {
 cd "$(dirname "$0")/../.."
 
 SUITES=("$@")
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(pairing-ble-closed pairing-ble-open pairing-bredr alsa)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(pairing-ble-closed pairing-ble-open pairing-bredr bluez ama-ble ama-rfcomm alsa)
 
 bash scripts/lab/setup.sh
 # The ALSA suite plays the generated demo clip (idempotent).
@@ -43,8 +43,12 @@ for s in suites:
     ok = r["ok"]
     failed += not ok
     f = r.get("figures", {})
-    keys = ["pairing_s", "att_mtu", "ble_request_round_trip_ms", "largest_notification",
-            "voice_frames", "wake_start_index", "plays_until_wake", "alsa_xruns", "removal_exit_s", "suite_s"]
+    keys = ["pairing_s", "scan_report_s", "connect_s", "link_loss_report_s",
+            "avrcp_to_control_ms", "att_mtu", "ble_request_round_trip_ms",
+            "rfcomm_request_round_trip_ms", "largest_notification", "ble_voice_bytes_per_s",
+            "voice_frames", "voice_frames_sent", "voice_frames_received",
+            "voice_frames_lost_in_link_loss", "wake_start_index", "plays_until_wake",
+            "alsa_xruns", "removal_exit_s", "suite_s"]
     figs = ", ".join(f"{k}={f[k]}" for k in keys if k in f)
     n_ok = sum(c["ok"] for c in r.get("checks", []))
     rows.append((s, "pass" if ok else "FAIL", f"{n_ok}/{len(r.get('checks', []))}", figs))
@@ -58,6 +62,19 @@ print()
 print(f"{'suite':<{w[0]}}  {'result':<{w[1]}}  {'checks':<{w[2]}}  figures")
 for s, res, n, figs in rows:
     print(f"{s:<{w[0]}}  {res:<{w[1]}}  {n:<{w[2]}}  {figs}")
+# The headline figures (issue 13): pairing, one AMA request's round trip, BLE voice.
+def fig(suite, key):
+    p = results / f"{suite}.json"
+    return json.loads(p.read_text()).get("figures", {}).get(key) if p.exists() else None
+head = [("BLE pairing s", fig("pairing-ble-open", "pairing_s")),
+        ("BR/EDR pairing s (phone/board-initiated)",
+         f"{fig('pairing-bredr', 'pairing_s')}/{fig('bluez', 'pairing_s')}"),
+        ("AMA request round trip ms (BLE/RFCOMM)",
+         f"{fig('ama-ble', 'ble_request_round_trip_ms')}/"
+         f"{fig('ama-ble', 'rfcomm_request_round_trip_ms') or fig('ama-rfcomm', 'rfcomm_request_round_trip_ms')}"),
+        ("BLE voice bytes/s at ATT MTU", f"{fig('ama-ble', 'ble_voice_bytes_per_s')} at "
+                                         f"{fig('ama-ble', 'att_mtu')}")]
+print("figures: " + "; ".join(f"{k} {v}" for k, v in head))
 vm = results / "vm.json"
 if vm.exists():
     print(f"VM boot (host start to the first suite): {json.loads(vm.read_text())['boot_s']} s")

@@ -110,7 +110,7 @@ class Engine:
 class Control:
     """One connection to the control socket; a reader thread keeps every line in order."""
 
-    def __init__(self, path: Path, timeout: float = 30):
+    def __init__(self, path: Path, timeout: float = 120):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         wait_until(f"a connection to {path}", timeout, lambda: self._try(path))
         self.lines: list[dict] = []

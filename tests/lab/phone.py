@@ -37,8 +37,10 @@ def _release_from_bluetoothd(index: int) -> None:
 
 @contextlib.asynccontextmanager
 async def phone(address: str, *, le: bool, classic: bool, index: int = 1,
-                timeout: float = 60):
-    """A powered Bumble device on hci<index>: NoInputNoOutput, bonding, LE Secure Connections."""
+                timeout: float = 60, keystore=None, setup=None, name: str = "lab-phone"):
+    """A powered Bumble device on hci<index>: NoInputNoOutput, bonding, LE Secure Connections.
+    `keystore` keeps bonds across sessions (default: a fresh one); `setup(dev)` runs before
+    power-on (SDP records, servers, discoverability)."""
     end = time.monotonic() + timeout
     while True:
         _release_from_bluetoothd(index)
@@ -50,15 +52,17 @@ async def phone(address: str, *, le: bool, classic: bool, index: int = 1,
                 raise RuntimeError(f"cannot open hci{index} as a user channel: {e}") from e
             await asyncio.sleep(0.5)
     async with transport:
-        dev = Device.with_hci("lab-phone", Address(address), transport.source,
+        dev = Device.with_hci(name, Address(address), transport.source,
                               transport.sink)
-        dev.keystore = MemoryKeyStore()
+        dev.keystore = keystore if keystore is not None else MemoryKeyStore()
         dev.le_enabled = le
         dev.classic_enabled = classic
         dev.pairing_config_factory = lambda _conn: PairingConfig(
             sc=True, mitm=False, bonding=True,
             delegate=PairingDelegate(
                 io_capability=PairingDelegate.IoCapability.NO_OUTPUT_NO_INPUT))
+        if setup is not None:
+            setup(dev)
         await dev.power_on()
         try:
             yield dev
@@ -144,6 +148,55 @@ def control_frame(payload: bytes) -> bytes:
 
 
 GET_DEVICE_INFORMATION = bytes.fromhex("08 14 A2 01 00")  # command 20, payload field 20: {}
+
+
+def pb_varint(v: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def pb_int(field: int, v: int) -> bytes:
+    return pb_varint(field << 3) + pb_varint(v)
+
+
+def pb_msg(field: int, body: bytes) -> bytes:
+    return pb_varint(field << 3 | 2) + pb_varint(len(body)) + body
+
+
+def envelope(command: int, payload: bytes) -> bytes:
+    """A request: ControlEnvelope{command, <payload field = command>}."""
+    return pb_int(1, command) + pb_msg(command, payload)
+
+
+def reply(command: int, error: int = 0, payload: bytes = b"") -> bytes:
+    """ControlEnvelope{command, response(9){error_code(1), payload}}."""
+    return pb_int(1, command) + pb_msg(9, (pb_int(1, error) if error else b"") + payload)
+
+
+def dialog_of(envelope_bytes: bytes) -> int | None:
+    """The dialog id inside a StartSpeech/EndpointSpeech/StopSpeech/Response."""
+    for f, w, v in pb_fields(envelope_bytes):
+        if w != 2:
+            continue
+        for f2, w2, v2 in pb_fields(v):
+            if w2 == 2 and (f, f2) in ((11, 3), (13, 1), (12, 2), (9, 14), (9, 15)):
+                inner = v2 if (f, f2) != (9, 15) else next(
+                    (x for g, _, x in pb_fields(v2) if g == 2), b"")
+                return next((x for g, _, x in pb_fields(inner) if g == 1), 0)
+    return None
+
+
+def command_of(envelope_bytes: bytes) -> int:
+    return next((v for f, _, v in pb_fields(envelope_bytes) if f == 1), 0)
+
+
+def is_response(envelope_bytes: bytes) -> bool:
+    return any(f == 9 for f, _, _ in pb_fields(envelope_bytes))
 
 
 def pb_fields(data: bytes) -> list[tuple[int, int, object]]:
@@ -258,3 +311,96 @@ def assume_board_io_capability() -> None:
 
     bdev.Connection.__init__ = init
     bdev.Connection._lab_patched = True
+
+
+async def power_off_radio(dev: Device) -> None:
+    """The phone turns Bluetooth off, as a Linux host does on `btmgmt power off`: every link
+    is disconnected with reason 0x15 (Remote Device Terminated Connection due to Power Off),
+    then the controller is reset. (btvirt emulates no supervision timeout: a controller that
+    just goes silent, HCI_Reset alone, leaves the board's link up forever.)"""
+    from bumble import hci
+    for conn in list(dev.connections.values()):
+        with contextlib.suppress(Exception):
+            await dev.host.send_command(hci.HCI_Disconnect_Command(
+                connection_handle=conn.handle, reason=0x15))
+    await asyncio.sleep(0.5)
+    await dev.host.send_command(hci.HCI_Reset_Command())
+
+
+# --------------------------------------------------------------------------- RFCOMM
+AMA_RFCOMM_UUID = "931C7E8A-540F-4686-B798-E8DF0A2AD9F7"
+
+
+class DlcBridge:
+    """A real RFCOMM channel (a Bumble DLC to the board) handed to a local TCP client: the
+    first client on 127.0.0.1:`port` (the project's `ama-phone`, which plays the Alexa app
+    over TCP) gets the channel's bytes both ways, unchanged. What the board sends before the
+    client connects is kept (the DLC queues it until a sink is set). When the DLC closes
+    (link loss), the client's connection is closed; when the client closes, the DLC stays."""
+
+    def __init__(self, dlc, port: int):
+        self.dlc, self.port = dlc, port
+        self.bytes_in = self.bytes_out = 0
+        self.closed = asyncio.Event()
+        self.server = None
+        self._writer = None
+        dlc.on(dlc.EVENT_CLOSE, self._on_dlc_close)
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", self.port)
+
+    def _on_dlc_close(self) -> None:
+        print("bridge: the RFCOMM channel closed", flush=True)
+        self.closed.set()
+        if self._writer is not None:
+            self._writer.close()
+
+    async def _client(self, reader, writer) -> None:
+        if self._writer is not None or self.closed.is_set():
+            print(f"bridge: refused a second client (closed={self.closed.is_set()})", flush=True)
+            writer.close()
+            return
+        self._writer = writer
+        print(f"bridge: client connected, {len(self.dlc._enqueued_rx_packets)} packets queued",
+              flush=True)
+
+        def to_client(data: bytes) -> None:
+            self.bytes_in += len(data)
+            if not writer.is_closing():
+                writer.write(data)
+        self.dlc.sink = to_client
+        try:
+            while not self.closed.is_set():
+                data = await reader.read(4096)
+                if not data:
+                    break
+                self.bytes_out += len(data)
+                self.dlc.write(data)
+        except (ConnectionError, OSError) as e:
+            print(f"bridge: client error {e}", flush=True)
+        except Exception as e:  # noqa: BLE001 - logged: the bridge must say why it stopped
+            print(f"bridge: failed: {type(e).__name__}: {e}", flush=True)
+        finally:
+            print(f"bridge: client gone ({self.bytes_in} bytes to it, {self.bytes_out} from "
+                  f"it, dlc closed={self.closed.is_set()})", flush=True)
+            writer.close()
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.server.wait_closed(), 5)
+
+
+async def open_ama_rfcomm(conn, uuid: str = AMA_RFCOMM_UUID):
+    """SDP lookup of the AMA service on the board, then an RFCOMM channel to it: (dlc, ch)."""
+    from bumble.rfcomm import Client, find_rfcomm_channel_with_uuid
+    # The multiplexer's L2CAP channel first: it keeps the link busy while SDP runs. Otherwise
+    # the board's kernel drops the link ~2 s after the SDP channel closes (no channel left),
+    # which a phone under TCG can miss before it opens the next one.
+    mux = await Client(conn).start()
+    channel = await find_rfcomm_channel_with_uuid(conn, uuid)
+    if channel is None:
+        raise RuntimeError(f"no RFCOMM channel with {uuid} in the board's SDP")
+    dlc = await mux.open_dlc(channel)
+    return dlc, channel

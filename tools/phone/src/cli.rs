@@ -10,8 +10,13 @@ use crate::{run_with, PhoneOptions, PhoneRequest};
 #[derive(Debug, clap::Parser)]
 #[command(name = "ama-phone", version)]
 pub struct PhoneArgs {
-    /// `tcp://HOST:PORT`, `HOST:PORT` or `unix:/path` (the engine's `[ama] link`).
+    /// `tcp://HOST:PORT`, `HOST:PORT` or `unix:/path` (the engine's `[ama] link`), or over
+    /// real Bluetooth (BlueZ on this machine): `rfcomm://BDADDR[:CH]` (no channel: the one in
+    /// the board's SDP record) or `ble://BDADDR`.
     pub addr: String,
+    /// The Bluetooth adapter for `rfcomm://` and `ble://` (e.g. `hci1`; default: BlueZ's).
+    #[arg(long)]
+    pub adapter: Option<String>,
     /// Send ENDPOINT_SPEECH this many seconds after accepting an utterance (0: wait for the
     /// accessory to end it).
     #[arg(long, default_value_t = 3.0)]
@@ -51,7 +56,12 @@ fn secs(v: f64) -> Option<Duration> {
 
 /// Runs the tool; reads `e` (endpoint), `s` (stop), `p` (provide speech), `q` (quit) from stdin.
 pub fn main(args: PhoneArgs) -> ExitCode {
+    if let Err(e) = crate::PhoneAddr::parse(&args.addr) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let mut opts = PhoneOptions::new(&args.addr);
+    opts.adapter = args.adapter.clone();
     opts.endpoint_after = secs(args.endpoint_after);
     opts.stop_after = args.stop_after.and_then(secs);
     opts.busy = args.busy;

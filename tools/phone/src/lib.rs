@@ -6,6 +6,8 @@
 //! asks PROVIDE_SPEECH for multi-turn, answers keep-alives, writes each utterance as Ogg Opus
 //! and prints the dialog as it happens. Not real-time safe (an ordinary async client).
 
+pub mod addr;
+mod bt;
 pub mod cli;
 mod utterance;
 
@@ -16,6 +18,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+pub use addr::{AddrError, BdAddr, PhoneAddr};
 pub use utterance::{Ending, Utterance};
 
 use ama_proto::envelope;
@@ -30,8 +33,11 @@ use ama_proto::transport::{encode_envelope, Decoder, Frame, VersionPacket, VERSI
 /// What the tool does.
 #[derive(Debug, Clone)]
 pub struct PhoneOptions {
-    /// `tcp://HOST:PORT`, `HOST:PORT` or `unix:/path`.
+    /// `tcp://HOST:PORT`, `HOST:PORT`, `unix:/path`, `rfcomm://BDADDR[:CH]` or
+    /// `ble://BDADDR` (see [`PhoneAddr`]).
     pub addr: String,
+    /// The Bluetooth adapter (`hci1`) for `rfcomm://` and `ble://` (None: BlueZ's default).
+    pub adapter: Option<String>,
     /// Send ENDPOINT_SPEECH this long after accepting an utterance (None: wait for the
     /// accessory to end it).
     pub endpoint_after: Option<Duration>,
@@ -66,6 +72,7 @@ impl PhoneOptions {
     pub fn new(addr: &str) -> Self {
         Self {
             addr: addr.to_owned(),
+            adapter: None,
             endpoint_after: Some(Duration::from_secs(3)),
             stop_after: None,
             busy: false,
@@ -128,26 +135,39 @@ pub enum PhoneError {
     Io(#[from] std::io::Error),
     #[error("bad version packet: {0}")]
     Version(#[from] ama_proto::transport::VersionError),
+    #[error(transparent)]
+    Addr(#[from] AddrError),
 }
 
-trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
+pub(crate) trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Conn for T {}
 
-async fn connect(addr: &str) -> Result<Box<dyn Conn>, PhoneError> {
+async fn connect(
+    addr: &PhoneAddr,
+    text: &str,
+    adapter: Option<&str>,
+    wait: Duration,
+) -> Result<Box<dyn Conn>, PhoneError> {
     let err = |source| PhoneError::Connect {
-        addr: addr.to_owned(),
+        addr: text.to_owned(),
         source,
     };
-    if let Some(path) = addr.strip_prefix("unix:") {
-        Ok(Box::new(
-            tokio::net::UnixStream::connect(path).await.map_err(err)?,
-        ))
-    } else {
-        let hp = addr.strip_prefix("tcp://").unwrap_or(addr);
-        let s = tokio::net::TcpStream::connect(hp).await.map_err(err)?;
-        let _ = s.set_nodelay(true);
-        Ok(Box::new(s))
-    }
+    Ok(match addr {
+        PhoneAddr::Unix(path) => {
+            Box::new(tokio::net::UnixStream::connect(path).await.map_err(err)?)
+        }
+        PhoneAddr::Tcp(hp) => {
+            let s = tokio::net::TcpStream::connect(hp.as_str())
+                .await
+                .map_err(err)?;
+            let _ = s.set_nodelay(true);
+            Box::new(s)
+        }
+        PhoneAddr::Rfcomm { addr, channel } => bt::connect_rfcomm(adapter, *addr, *channel)
+            .await
+            .map_err(err)?,
+        PhoneAddr::Ble { addr } => bt::connect_ble(adapter, *addr, wait).await.map_err(err)?,
+    })
 }
 
 /// Runs the tool without interactive requests.
@@ -431,8 +451,16 @@ pub async fn run_with(
     mut requests: mpsc::Receiver<PhoneRequest>,
 ) -> Result<PhoneReport, PhoneError> {
     let give_up = Instant::now() + opts.connect_wait;
+    let addr = PhoneAddr::parse(&opts.addr)?;
     let mut conn = loop {
-        match connect(&opts.addr).await {
+        match connect(
+            &addr,
+            &opts.addr,
+            opts.adapter.as_deref(),
+            opts.connect_wait,
+        )
+        .await
+        {
             Ok(c) => break c,
             Err(e) if Instant::now() >= give_up => return Err(e),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,

@@ -314,7 +314,22 @@ impl AgentCore {
             return;
         }
         let Err(e) = result else {
-            // Success waits for the confirming property change (or the timer).
+            // Success waits for the confirming property change (or the timer), except for a
+            // Connect on a link already up (a pairing's own link): Connected will not change,
+            // so BlueZ's successful return (a profile connected) is the confirmation.
+            let up = self.pending.get(&token).is_some_and(|p| {
+                matches!(p.kind, PendingKind::Connect(_))
+                    && self.devices.get(&p.mac).is_some_and(|d| d.info.connected)
+            });
+            if up {
+                if let Some(p) = self.pending.remove(&token) {
+                    let mac = p.mac.clone();
+                    self.succeed(p, out);
+                    if let Some(d) = self.devices.get_mut(&mac) {
+                        d.announced = true;
+                    }
+                }
+            }
             return;
         };
         if let Some(p) = self.pending.remove(&token) {

@@ -149,6 +149,14 @@ impl AgentCore {
             }
         };
         let id = self.id_of_mac(&mac);
+        // Device1.Pair opens a link of its own: not the device connecting (found by the lab
+        // on real bluetoothd). Nothing is announced; the pairing's outcome decides.
+        if self
+            .find_pending(&mac, |k| matches!(k, PendingKind::Pair))
+            .is_some()
+        {
+            return;
+        }
         if let Some(t) = self.find_pending(&mac, |k| matches!(k, PendingKind::Connect(_))) {
             if let Some(p) = self.pending.remove(&t) {
                 self.succeed(p, out);

@@ -107,8 +107,13 @@ impl AgentCore {
                     }],
                 });
                 self.emit(ev, out);
-                let connected = self.devices.get(&p.mac).is_some_and(|d| d.info.connected);
-                if category.connect_after_pair() && !connected {
+                // Only a connection AVS heard of counts: the link the pairing itself opened
+                // (Connected true, not announced) has no profile connected yet.
+                let announced = self
+                    .devices
+                    .get(&p.mac)
+                    .is_some_and(|d| d.info.connected && d.announced);
+                if category.connect_after_pair() && !announced {
                     self.start(
                         Pending {
                             mac: p.mac.clone(),

@@ -325,3 +325,63 @@ fn a_device_never_announced_connected_gets_no_disconnect_event() {
     let a = h.connected(NEW, false);
     assert_eq!(names(&a), ["DisconnectDevicesSucceeded"]);
 }
+
+#[test]
+fn the_link_a_board_initiated_pairing_opens_is_not_a_device_connect() {
+    // Found on real bluetoothd (the lab, bluez suite): Device1.Pair opens an ACL link, so
+    // Connected turns true while the pairing runs. That is not the phone connecting: no
+    // ConnectByDeviceIdsSucceeded for it, and the category rule still connects the profiles
+    // (BlueZ then drops the bare link as idle, leaving the phone unconnected otherwise).
+    let mut h = v2(vec![info(NEW, "Phone", false, false)]);
+    let id = h.id(NEW);
+    let a = h.ids("PairDevices", &[&id]);
+    let t = token_of(&a, &BackendCall::Pair(NEW.into()));
+    assert!(
+        names(&h.connected(NEW, true)).is_empty(),
+        "the pairing's own link"
+    );
+    assert!(names(&h.ok(t)).is_empty());
+    let a = h.ev(BackendEvent::Paired {
+        mac: NEW.into(),
+        paired: true,
+    });
+    assert_eq!(names(&a), ["PairDevicesSucceeded"]);
+    // UNKNOWN connects after pairing, although the pairing's link is up.
+    let t = token_of(&a, &BackendCall::Connect(NEW.into()));
+    // Connected is already true, so no property change confirms it: the call's return does.
+    let e = emitted(&h.ok(t));
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].name, "ConnectByDeviceIdsSucceeded");
+    assert_eq!(e[0].payload["requester"], "DEVICE");
+    // From now on it is announced: its disconnect is reported once.
+    assert_eq!(
+        names(&h.connected(NEW, false)),
+        ["DisconnectDevicesSucceeded"]
+    );
+}
+
+#[test]
+fn a_pairing_link_that_drops_before_the_connect_is_not_reported() {
+    let mut h = v2(vec![info(NEW, "Phone", false, false)]);
+    let id = h.id(NEW);
+    let a = h.ids("PairDevices", &[&id]);
+    let _ = token_of(&a, &BackendCall::Pair(NEW.into()));
+    h.connected(NEW, true);
+    let a = h.ev(BackendEvent::Paired {
+        mac: NEW.into(),
+        paired: true,
+    });
+    let t = token_of(&a, &BackendCall::Connect(NEW.into()));
+    assert!(
+        names(&h.connected(NEW, false)).is_empty(),
+        "never announced"
+    );
+    assert!(
+        names(&h.ok(t)).is_empty(),
+        "not connected: wait for Connected"
+    );
+    assert_eq!(
+        names(&h.connected(NEW, true)),
+        ["ConnectByDeviceIdsSucceeded"]
+    );
+}
