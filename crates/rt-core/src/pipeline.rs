@@ -132,6 +132,11 @@ impl Pipeline {
         }
     }
 
+    /// Whether the echo canceller runs in this pipeline. Real-time safe.
+    pub fn has_aec(&self) -> bool {
+        self.aec.is_some()
+    }
+
     /// Input samples per 10 ms chunk at the source rate.
     pub fn chunk_len(&self) -> usize {
         self.rate as usize / 100

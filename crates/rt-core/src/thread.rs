@@ -84,10 +84,17 @@ pub fn promote_current(opts: &ThreadOptions) -> RtStatus {
 /// VLAs (tens of KiB), the TFLite interpreter its arena on the heap.
 pub const STACK_BYTES: usize = 512 * 1024;
 
-/// Spawns the thread `name` (with a [`STACK_BYTES`] stack), promotes it when `promote` is given, then runs `f` with what the
-/// promotion obtained. Not real-time safe.
+/// Stack of the real-time thread when the echo canceller runs in it: AEC3 (sonora) keeps its
+/// block and FFT arrays on the stack, and overflowed 512 KiB (debug build, the echo tests);
+/// std's default of 2 MiB is what its tests and measurements ran with.
+pub const AEC_STACK_BYTES: usize = 2 * 1024 * 1024;
+
+/// Spawns the thread `name` with a `stack_bytes` stack (normally [`STACK_BYTES`]), promotes
+/// it when `promote` is given, then runs `f` with what the promotion obtained. Not real-time
+/// safe.
 pub fn spawn<F, T>(
     name: &str,
+    stack_bytes: usize,
     promote: Option<&ThreadOptions>,
     f: F,
 ) -> std::io::Result<JoinHandle<T>>
@@ -98,7 +105,7 @@ where
     let promote = promote.cloned();
     std::thread::Builder::new()
         .name(name.to_owned())
-        .stack_size(STACK_BYTES)
+        .stack_size(stack_bytes)
         .spawn(move || {
             let st = promote.as_ref().map(promote_current).unwrap_or_default();
             f(st)

@@ -93,6 +93,11 @@ pub fn start<S: CaptureSource + 'static>(
     let stop = Arc::new(AtomicBool::new(false));
     let period_ns = source.period_frames() as u64 * 1_000_000_000 / u64::from(source.rate());
     let budget_ns = period_ns * u64::from(cfg.budget_percent) / 100;
+    let stack_bytes = if pipeline.has_aec() {
+        thread::AEC_STACK_BYTES
+    } else {
+        thread::STACK_BYTES
+    };
     let mut lp = FrameLoop::new(
         source,
         pipeline,
@@ -105,7 +110,7 @@ pub fn start<S: CaptureSource + 'static>(
     );
     lp.backpressure = opts.backpressure;
     let promote = opts.promote.then_some(&cfg.thread);
-    let join = thread::spawn("ama-rt", promote, move |status| {
+    let join = thread::spawn("ama-rt", stack_bytes, promote, move |status| {
         let (exit, lp) = lp.run();
         LoopOutcome {
             exit,

@@ -84,12 +84,17 @@ impl ThreadedDetector {
             lock_memory: false,
             cpu: None,
         };
-        let worker = crate::thread::spawn("wakeword", Some(&promote), move |status| {
-            worker_shared
-                .priority_applied
-                .store(status.fifo, Ordering::Relaxed);
-            worker(detector, block_rx, det_tx, &worker_shared);
-        })
+        let worker = crate::thread::spawn(
+            "wakeword",
+            crate::thread::STACK_BYTES,
+            Some(&promote),
+            move |status| {
+                worker_shared
+                    .priority_applied
+                    .store(status.fifo, Ordering::Relaxed);
+                worker(detector, block_rx, det_tx, &worker_shared);
+            },
+        )
         .map_err(WakeWordError::Thread)?;
         Ok(Self {
             blocks,
