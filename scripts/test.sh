@@ -18,7 +18,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 python3 scripts/module-cycles.py src dsp/src crates/*/src tools/phone/src
 cargo test --workspace --locked
-cargo test --release --locked -p rt-core --test rt_core -- realtime_alloc:: wakeword_input_choice::
+cargo test --release --locked -p rt-core --test rt_core -- realtime_alloc:: wakeword_input_choice:: wakeword_pipeline_16k::
 
 # The lab: installs its own tools (scripts/lab/setup.sh), boots the VM once (about 5-8 minutes
 # on 2 cores), prints its table, fails when a suite fails. Opt-in (`LAB=1`) until the suites have

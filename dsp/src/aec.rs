@@ -72,6 +72,9 @@ impl AecRate {
     }
 }
 
+/// Samples per frame of [`EchoCanceller::linear_output`] (10 ms at 16 kHz).
+pub const LINEAR_LEN: usize = 160;
+
 /// The longest reference delay [`EchoCanceller::set_reference_delay_ms`] accepts.
 pub const MAX_REFERENCE_DELAY_MS: u32 = 500;
 /// How much of [`AecConfig::delay_hint_ms`] is left for AEC3 to find: the reference is delayed
@@ -95,14 +98,20 @@ pub struct AecConfig {
     /// [`HINT_MARGIN_MS`] (an echo arriving before its reference cannot be cancelled), and AEC3
     /// finds the rest. 0: unknown, AEC3 searches 0-500 ms by itself.
     pub delay_hint_ms: u32,
+    /// Keep AEC3's linear filter output (before its suppressor) for
+    /// [`EchoCanceller::linear_output`]: the 0-8 kHz band at 16 kHz. The suppressor removes
+    /// near-end speech with the echo in double talk; the linear output keeps the talker (and
+    /// 10-20 dB more echo). Costs nothing measurable (AEC3 computes it anyway).
+    pub linear_output: bool,
 }
 
 impl AecConfig {
-    /// No delay hint.
+    /// No delay hint, no linear output.
     pub const fn new(rate: AecRate) -> Self {
         Self {
             rate,
             delay_hint_ms: 0,
+            linear_output: false,
         }
     }
 }
@@ -170,7 +179,10 @@ impl EchoCanceller {
                 ..Default::default()
             },
             // Defaults: AEC3's own high-pass filter on the capture path (WebRTC enforces it).
-            echo_canceller: Some(Aec3Config::default()),
+            echo_canceller: Some(Aec3Config {
+                export_linear_output: cfg.linear_output,
+                ..Aec3Config::default()
+            }),
             ..Default::default()
         };
         let stream = StreamConfig::new(cfg.rate.hz(), 1);
@@ -247,6 +259,22 @@ impl EchoCanceller {
             out.copy_from_slice(mic);
         }
         Ok(())
+    }
+
+    /// The linear filter's output (before AEC3's suppressor) of the last frame passed to
+    /// [`process`](Self::process), 16-bit scale: the 0-8 kHz band at 16 kHz ([`LINEAR_LEN`]
+    /// samples) at either rate, with the same latency as `process`'s output at 16 kHz. Written
+    /// into `out` (at most [`LINEAR_LEN`] samples); returns false (and leaves `out` alone) when
+    /// the canceller was built without [`AecConfig::linear_output`]. Real-time safe.
+    pub fn linear_output(&self, out: &mut [f32]) -> bool {
+        let Some(linear) = self.apm.linear_aec_output() else {
+            return false;
+        };
+        // sonora keeps its capture buffer in int16 scale: the crate's own convention.
+        for (d, s) in out.iter_mut().zip(linear) {
+            *d = *s;
+        }
+        true
     }
 
     /// Copies `reference` (16-bit scale) into `self.reference` ([-1, 1]), delayed by

@@ -1,7 +1,7 @@
 //! [aec] section: echo cancellation of what the speaker plays (issue 9).
 
 use rt_core::aec::AecOptions;
-pub use rt_core::aec::ReferenceSource;
+pub use rt_core::aec::{AecDetectorInput, ReferenceSource};
 use rt_core::options::CaptureOptions;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,10 @@ pub struct AecConfig {
     /// Canceller rate: 16000 (the wake-word / encoder band; cheaper) or 48000 ("channel"
     /// mode with a 48 kHz capture only).
     pub rate: u32,
+    /// What the wake-word detector hears: "linear" (AEC3's linear filter output, before its
+    /// suppressor: keeps the talker during music) or "suppressed" (the full output, as the
+    /// stream gets it). Only at rate 16000 and with `[denoise] wakeword_input = "raw"`.
+    pub detector_input: AecDetectorInput,
 }
 
 impl Default for AecConfig {
@@ -39,6 +43,7 @@ impl Default for AecConfig {
             reference_device: o.reference_device,
             delay_hint_ms: o.delay_hint_ms,
             rate: o.rate,
+            detector_input: o.detector_input,
         }
     }
 }
@@ -52,6 +57,7 @@ impl AecConfig {
             reference_channel: self.reference_channel,
             reference_device: self.reference_device.clone(),
             delay_hint_ms: self.delay_hint_ms,
+            detector_input: self.detector_input,
         })
     }
 

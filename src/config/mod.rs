@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use rt_core::options::{PipelineOptions, RealtimeOptions};
 use serde::{Deserialize, Serialize};
 
-pub use aec::{AecConfig, ReferenceSource};
+pub use aec::{AecConfig, AecDetectorInput, ReferenceSource};
 pub use ama::{
     parse_bd_addr, parse_hex, AmaConfig, AmaInitiation, AmaLink, AmaProfile, BdAddr, HexBytes,
 };

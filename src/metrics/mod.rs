@@ -254,6 +254,16 @@ impl Collector for EngineCollector {
                 }
             }
         }
+        encode_aec(e, t)?;
+        if let Some(playing) = bluetooth::music_playing() {
+            gauge(
+                e,
+                "ama_engine_music_playing",
+                "1 while a device streams A2DP audio (StreamingStarted without its \
+                 StreamingEnded): the echo canceller's music hint",
+                f64::from(u8::from(playing)),
+            )?;
+        }
         if let Some((paired, connected, s)) = bluetooth::snapshot() {
             gauge(
                 e,
@@ -300,6 +310,56 @@ impl Collector for EngineCollector {
         }
         Ok(())
     }
+}
+
+/// The echo canceller's state (issue 9), when one runs: each figure only once it is known.
+fn encode_aec(e: &mut DescriptorEncoder, t: &Telemetry) -> std::fmt::Result {
+    let Some(a) = t.aec.snapshot() else {
+        return Ok(());
+    };
+    for (name, help, v) in [
+        (
+            "ama_engine_aec_erle_estimate_db",
+            "AEC3's ERLE estimate of its linear filter, dB (a convergence indicator)",
+            a.erle_estimate_db,
+        ),
+        (
+            "ama_engine_aec_echo_removal_db",
+            "Measured echo removal while the reference plays (mic over output energy, ~1 s), dB",
+            a.echo_removal_db,
+        ),
+        (
+            "ama_engine_aec_delay_ms",
+            "Estimated echo delay behind the reference, ms",
+            a.delay_ms,
+        ),
+        (
+            "ama_engine_aec_drift_ppm",
+            "Clock drift between the reference and the microphone (GCC-PHAT worker), ppm",
+            a.drift_ppm,
+        ),
+        (
+            "ama_engine_aec_reference_dbfs",
+            "Reference (played signal) level over the last second, dBFS",
+            a.reference_dbfs,
+        ),
+    ] {
+        if let Some(v) = v {
+            gauge(e, name, help, f64::from(v))?;
+        }
+    }
+    gauge(
+        e,
+        "ama_engine_aec_reference_playing",
+        "1 while the reference carries sound (above -60 dBFS)",
+        f64::from(u8::from(a.reference_playing)),
+    )?;
+    counter(
+        e,
+        "ama_engine_aec_worker_dropped",
+        "Blocks the delay worker's ring had no room for",
+        a.worker_dropped,
+    )
 }
 
 /// A registry with the engine's collector.
@@ -366,3 +426,6 @@ pub async fn serve(addr: SocketAddr, registry: Registry) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -35,6 +35,20 @@ pub enum ReferenceSource {
     Device,
 }
 
+/// What the wake-word detector hears when the canceller runs (and the detector's input is the
+/// raw, unsuppressed path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AecDetectorInput {
+    /// AEC3's full output (linear filter + residual echo suppressor), as the stream gets it.
+    Suppressed,
+    /// AEC3's linear filter output, before its suppressor: keeps the talker in double talk
+    /// (the suppressor attenuates the near end with the echo) at the price of more residual
+    /// echo. Only with the canceller at 16 kHz (at 48 kHz the detector hears the suppressed
+    /// output).
+    Linear,
+}
+
 /// The echo canceller's options (the application's `[aec]` section).
 /// The GCC-PHAT delay worker runs whenever the canceller runs at 16 kHz.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +63,8 @@ pub struct AecOptions {
     pub reference_device: String,
     /// Expected echo delay behind the reference, ms (0: unknown).
     pub delay_hint_ms: u32,
+    /// What the wake-word detector hears (see [`AecDetectorInput`]).
+    pub detector_input: AecDetectorInput,
 }
 
 impl Default for AecOptions {
@@ -59,8 +75,17 @@ impl Default for AecOptions {
             reference_channel: 1,
             reference_device: String::new(),
             delay_hint_ms: 0,
+            detector_input: AecDetectorInput::DEFAULT,
         }
     }
+}
+
+impl AecDetectorInput {
+    /// The default, chosen by measurement (tests/engine/aec_wakeword.rs, ARCHITECTURE.md): at
+    /// +10 dB echo-to-speech the linear output found 0 of the 8 takes found without music,
+    /// the suppressed output some (its residual echo is 13-14 dB down only: AEC3's ERLE
+    /// estimate of the linear filter on the drum loop).
+    pub const DEFAULT: Self = Self::Suppressed;
 }
 
 const NONE: u32 = f32::NAN.to_bits();
@@ -182,6 +207,8 @@ pub struct AecStage {
     mic16: [f32; BLOCK_16K],
     ref16: [f32; BLOCK_16K],
     out16: [f32; BLOCK_16K],
+    /// The linear filter's output of the last block, when the detector hears it.
+    lin16: Option<[f32; BLOCK_16K]>,
     mic48: [f32; FRAME_48K],
     ref48: [f32; FRAME_48K],
     out48: [f32; FRAME_48K],
@@ -226,6 +253,7 @@ impl AecStage {
         let canceller = EchoCanceller::new(AecConfig {
             rate,
             delay_hint_ms: opts.delay_hint_ms,
+            linear_output: opts.detector_input == AecDetectorInput::Linear && at16,
         })?;
         let shared = Arc::new(Shared::default());
         // The delay worker runs in both modes at 16 kHz: in device mode the delay is unknown
@@ -253,6 +281,8 @@ impl AecStage {
             mic16: [0.0; BLOCK_16K],
             ref16: [0.0; BLOCK_16K],
             out16: [0.0; BLOCK_16K],
+            lin16: (opts.detector_input == AecDetectorInput::Linear && at16)
+                .then_some([0.0; BLOCK_16K]),
             mic48: [0.0; FRAME_48K],
             ref48: [0.0; FRAME_48K],
             out48: [0.0; FRAME_48K],
@@ -284,6 +314,12 @@ impl AecStage {
             self.canceller.erl_db(),
             self.canceller.delay_ms(),
         );
+    }
+
+    /// The wake-word detector's block when it hears the linear filter's output (16 kHz, same
+    /// timing as the cancelled block), else `None`. Real-time safe.
+    pub fn detector_block(&self) -> Option<&[f32; BLOCK_16K]> {
+        self.lin16.as_ref()
     }
 
     /// Whether the canceller runs at 16 kHz.
@@ -351,6 +387,9 @@ impl AecStage {
         let _ = self
             .canceller
             .process(&self.mic16, &self.ref16, &mut self.out16);
+        if let Some(lin) = self.lin16.as_mut() {
+            self.canceller.linear_output(lin);
+        }
         let (i, o, r) = (
             energy(&self.mic16),
             energy(&self.out16),

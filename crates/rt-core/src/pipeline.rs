@@ -1,6 +1,13 @@
 //! The per-period chain: convert -> echo cancellation (optional, [`crate::aec`]) -> denoise
 //! (48 kHz) -> decimate to 16 kHz -> wake-word detector -> gate -> Opus encoder.
 //!
+//! **16 kHz capture** (issue 10): the detector's raw input is the captured (or echo-cancelled)
+//! 16 kHz block itself, with no 16 -> 48 -> 16 kHz round trip, so it hears exactly what the
+//! reference detector hears fed the same file. The suppressor (nnnoiseless) only works at
+//! 48 kHz, so with denoise on the *stream* still goes 16 -> 48 kHz -> nnnoiseless -> 16 kHz
+//! (and so does the detector's input with `wakeword_input = "denoised"`); with denoise off the
+//! stream is the 16 kHz block too (no resampling at all).
+//!
 //! **Guarantees**: [`Pipeline::new`] builds and warms everything (nnnoiseless' lazy allocation
 //! included); [`Pipeline::process_chunk`] is real-time safe: no allocation, lock, log or
 //! blocking call.
@@ -48,12 +55,17 @@ pub enum PipelineError {
 /// The whole chain for 10 ms chunks.
 pub struct Pipeline {
     rate: u32,
+    /// 16 kHz capture with denoise on: 16 -> 48 kHz for the suppressor.
     interp: Option<Interpolator>,
     denoiser: Denoiser,
     aec: Option<AecStage>,
-    decim: Decimator,
-    /// Second decimator for the raw signal when the detector hears it before suppression.
+    /// 48 kHz -> 16 kHz of the stream path (48 kHz capture, or 16 kHz with denoise on).
+    decim: Option<Decimator>,
+    /// Second decimator for the raw signal when the detector hears it before suppression at a
+    /// 48 kHz capture (at 16 kHz the raw block is the captured one).
     decim_raw: Option<Decimator>,
+    /// The detector hears the signal before suppression, from `raw16`.
+    raw_tap: bool,
     detector: Option<Box<dyn WakeWordDetector>>,
     gate: Gate,
     in48: [f32; FRAME_48K],
@@ -103,13 +115,15 @@ impl Pipeline {
             .as_ref()
             .map(|a| AecStage::new(a, rate))
             .transpose()?;
+        let at16 = rate == 16_000;
         Ok(Self {
             rate,
-            interp: (rate == 16_000).then(Interpolator::new),
+            interp: (at16 && cfg.denoise).then(Interpolator::new),
             denoiser: Denoiser::new(cfg.denoise),
             aec,
-            decim: Decimator::new(),
-            decim_raw: raw_tap.then(Decimator::new),
+            decim: (!at16 || cfg.denoise).then(Decimator::new),
+            decim_raw: (raw_tap && !at16).then(Decimator::new),
+            raw_tap,
             detector,
             gate,
             in48: [0.0; FRAME_48K],
@@ -207,9 +221,11 @@ impl Pipeline {
         let t0 = now_ns();
         let reference = reference.unwrap_or(&SILENCE[..chunk.len().min(FRAME_48K)]);
         let mut aec_ns = 0;
-        // The cancelled 16 kHz block is in `raw16` (the detector's raw input).
-        let mut cancelled16 = false;
-        if let Some(interp) = self.interp.as_mut() {
+        // The raw 16 kHz block (the detector's raw input) is in `raw16` and leads the stream
+        // by 48 kHz resampling (interpolator + stream decimator) besides the suppressor.
+        let mut raw16_resampled_lead = false;
+        let mut t1;
+        if self.rate == 16_000 {
             dsp::i16_to_f32(chunk, &mut self.in16);
             self.level_acc = mean_square(&self.in16);
             if let Some(aec) = self.aec.as_mut() {
@@ -218,38 +234,62 @@ impl Pipeline {
                 aec.publish(&tel.aec);
                 aec_ns = now_ns() - a0;
             }
-            interp.process(&self.in16, &mut self.in48);
+            if self.raw_tap {
+                let block = self.aec.as_ref().and_then(AecStage::detector_block);
+                self.raw16.copy_from_slice(block.unwrap_or(&self.in16));
+                raw16_resampled_lead = true;
+            }
+            t1 = now_ns();
+            times.add(Stage::Convert, (t1 - t0).saturating_sub(aec_ns));
+            times.add(Stage::Aec, aec_ns);
+            if let (Some(interp), Some(decim)) = (self.interp.as_mut(), self.decim.as_mut()) {
+                interp.process(&self.in16, &mut self.in48);
+                let r0 = now_ns();
+                self.denoiser.process(&self.in48, &mut self.den48);
+                let r1 = now_ns();
+                times.add(Stage::Denoise, r1 - r0);
+                decim.process(&self.den48, &mut self.out16);
+                let r2 = now_ns();
+                times.add(Stage::Resample, (r2 - t1).saturating_sub(r1 - r0));
+                t1 = r2;
+            } else {
+                self.out16.copy_from_slice(&self.in16);
+            }
         } else {
             dsp::i16_to_f32(chunk, &mut self.in48);
             self.level_acc = mean_square(&self.in48);
             if let Some(aec) = self.aec.as_mut() {
                 let a0 = now_ns();
-                cancelled16 = aec.process_48k(&mut self.in48, reference, &mut self.raw16);
+                raw16_resampled_lead = aec.process_48k(&mut self.in48, reference, &mut self.raw16);
+                if let Some(block) = aec.detector_block() {
+                    self.raw16.copy_from_slice(block);
+                }
                 aec.publish(&tel.aec);
                 aec_ns = now_ns() - a0;
             }
-        }
-        let t1 = now_ns();
-        times.add(Stage::Convert, (t1 - t0).saturating_sub(aec_ns));
-        times.add(Stage::Aec, aec_ns);
-
-        self.denoiser.process(&self.in48, &mut self.den48);
-        let t2 = now_ns();
-        times.add(Stage::Denoise, t2 - t1);
-
-        self.decim.process(&self.den48, &mut self.out16);
-        if let Some(d) = self.decim_raw.as_mut() {
-            if !cancelled16 {
-                d.process(&self.in48, &mut self.raw16);
+            t1 = now_ns();
+            times.add(Stage::Convert, (t1 - t0).saturating_sub(aec_ns));
+            times.add(Stage::Aec, aec_ns);
+            self.denoiser.process(&self.in48, &mut self.den48);
+            let t2 = now_ns();
+            times.add(Stage::Denoise, t2 - t1);
+            if let Some(decim) = self.decim.as_mut() {
+                decim.process(&self.den48, &mut self.out16);
             }
+            if let Some(d) = self.decim_raw.as_mut() {
+                if !raw16_resampled_lead {
+                    d.process(&self.in48, &mut self.raw16);
+                }
+            }
+            t1 = now_ns();
+            times.add(Stage::Resample, t1 - t2);
         }
-        let t3 = now_ns();
-        times.add(Stage::Resample, t3 - t2);
+        let t3 = t1;
 
         let first = self.blocks * BLOCK_16K as u64;
         let detection = match self.detector.as_mut() {
             Some(d) if self.gate.wake_enabled() => {
-                let input = if self.decim_raw.is_some() {
+                let input = if self.raw_tap {
                     &self.raw16
                 } else {
                     &self.out16
@@ -263,13 +303,13 @@ impl Pipeline {
 
         self.gate.push_block(&self.out16, capture_ns);
         if let Some(mut det) = detection {
-            if self.decim_raw.is_some() {
+            if self.raw_tap {
                 // The detector heard the raw path, which leads the denoised stream by the
-                // suppressor's delay (and, when the canceller made the raw block at 16 kHz, by
-                // the interpolator's and the stream decimator's): move the indices onto the
-                // stream's timeline.
+                // suppressor's delay (and, when the raw block was made at 16 kHz (a 16 kHz
+                // capture, or the canceller at 16 kHz), by the interpolator's and the stream
+                // decimator's): move the indices onto the stream's timeline.
                 let mut lag48 = self.denoiser.delay_samples() as f64;
-                if cancelled16 {
+                if raw16_resampled_lead {
                     lag48 += 2.0 * dsp::resample::group_delay_48k();
                 }
                 let lag = (lag48 / dsp::resample::FACTOR as f64).round() as u64;
@@ -302,10 +342,14 @@ impl Pipeline {
     /// buffering is added by the caller.
     pub fn algorithmic_latency_us(&self) -> f64 {
         let denoise = self.denoiser.delay_samples() as f64 / 48.0;
-        let resample =
-            dsp::resample::group_delay_48k() / 48.0 * if self.interp.is_some() { 2.0 } else { 1.0 };
+        let resample = dsp::resample::group_delay_48k() / 48.0
+            * match (self.interp.is_some(), self.decim.is_some()) {
+                (true, _) => 2.0,
+                (false, true) => 1.0,
+                (false, false) => 0.0,
+            };
         let aec = self.aec.as_ref().map_or(0.0, |a| {
-            let resample = if a.at16() && self.interp.is_none() {
+            let resample = if a.at16() && self.rate == 48_000 {
                 2.0 * dsp::resample::group_delay_48k() / 48.0
             } else {
                 0.0

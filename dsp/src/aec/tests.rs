@@ -101,6 +101,35 @@ fn removes_echo_at_16k() {
 }
 
 #[test]
+fn linear_output_keeps_the_near_end_and_removes_echo() {
+    let (mic, reference) = echo_case(16_000, 6, 40);
+    let n = 160;
+    let cfg = AecConfig {
+        linear_output: true,
+        ..AecConfig::new(AecRate::Hz16000)
+    };
+    let mut aec = EchoCanceller::new(cfg).unwrap();
+    let (mut out, mut lin) = (vec![0.0; n], vec![0.0; mic.len()]);
+    for ((m, r), l) in mic
+        .chunks_exact(n)
+        .zip(reference.chunks_exact(n))
+        .zip(lin.chunks_exact_mut(n))
+    {
+        aec.process(m, r, &mut out).unwrap();
+        assert!(aec.linear_output(l));
+    }
+    lin.drain(..AecRate::Hz16000.latency_samples());
+    let (a, b) = (2 * 16_000, lin.len());
+    // The linear filter alone removes less than with the suppressor, but a good part of it.
+    let erle = 10.0 * (energy(&mic[a..b]) / energy(&lin[a..b])).log10();
+    assert!(erle >= 10.0, "linear ERLE {erle:.1} dB");
+    // Without the option there is none.
+    let mut plain = EchoCanceller::new(AecConfig::new(AecRate::Hz16000)).unwrap();
+    plain.process(&mic[..n], &reference[..n], &mut out).unwrap();
+    assert!(!plain.linear_output(&mut out));
+}
+
+#[test]
 fn removes_echo_at_48k() {
     let (mic, reference) = echo_case(48_000, 4, 20);
     let mut aec = EchoCanceller::new(AecConfig::new(AecRate::Hz48000)).unwrap();

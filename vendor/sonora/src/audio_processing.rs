@@ -533,6 +533,14 @@ impl AudioProcessing {
             .set_runtime_setting(RuntimeSetting::CaptureOutputUsed(used));
     }
 
+    /// ama-engine patch (WebRTC's `GetLinearAecOutput`): the echo canceller's linear filter
+    /// output for the last capture frame, before its suppressor: the 0-8 kHz band at 16 kHz
+    /// (160 samples) in int16 scale. `None` unless the config's
+    /// `echo_canceller.export_linear_output` is set. Allocation-free.
+    pub fn linear_aec_output(&self) -> Option<&[f32]> {
+        self.inner.linear_aec_output()
+    }
+
     /// Returns current processing statistics.
     pub fn statistics(&self) -> &AudioProcessingStats {
         self.inner.get_statistics()

@@ -290,6 +290,14 @@ impl AudioProcessingImpl {
     }
 
     /// Returns current processing statistics.
+    /// ama-engine patch: see `AudioProcessing::linear_aec_output`.
+    pub(crate) fn linear_aec_output(&self) -> Option<&[f32]> {
+        self.submodules
+            .echo_controller
+            .as_ref()
+            .and_then(|ec| ec.linear_output_frame())
+    }
+
     pub(crate) fn get_statistics(&self) -> &AudioProcessingStats {
         &self.capture.stats
     }
@@ -1279,7 +1287,11 @@ impl AudioProcessingImpl {
 
         let mut config = EchoCanceller3Config::default();
         config.echo_removal_control.transparent_mode = ec.transparent_mode;
-        let multichannel_config = Some(EchoCanceller3Config::create_default_multichannel_config());
+        // ama-engine patch: the linear output, when asked for (both configs must agree).
+        config.filter.export_linear_aec_output = ec.export_linear_output;
+        let mut multichannel = EchoCanceller3Config::create_default_multichannel_config();
+        multichannel.filter.export_linear_aec_output = ec.export_linear_output;
+        let multichannel_config = Some(multichannel);
 
         self.submodules.echo_controller = Some(EchoCanceller3::new(
             config,

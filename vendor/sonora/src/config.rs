@@ -182,6 +182,9 @@ pub struct EchoCanceller {
     /// and reduces suppression. The HMM variant uses Bayesian inference and
     /// is generally more responsive than the counter-based Legacy mode.
     pub transparent_mode: TransparentModeType,
+    /// ama-engine patch: keep the linear echo canceller's output (before the suppressor),
+    /// readable with `AudioProcessing::linear_aec_output` (default: false).
+    pub export_linear_output: bool,
 }
 
 impl Default for EchoCanceller {
@@ -189,6 +192,7 @@ impl Default for EchoCanceller {
         Self {
             enforce_high_pass_filtering: true,
             transparent_mode: TransparentModeType::default(),
+            export_linear_output: false,
         }
     }
 }

@@ -303,6 +303,9 @@ pub(crate) struct EchoCanceller3 {
     linear_output_framer: Option<BlockFramer>,
     linear_output_block: Option<Block>,
     linear_output_sub_frame_view: Option<Vec<Vec<Vec<f32>>>>,
+    /// ama-engine patch: the last frame's linear output (band 0, channel 0, both sub-frames),
+    /// kept for `AudioProcessing::linear_aec_output` (WebRTC's `GetLinearAecOutput`).
+    linear_output_frame: Vec<f32>,
 
     // Optional capture delay.
     block_delay_buffer: Option<BlockDelayBuffer>,
@@ -422,6 +425,7 @@ impl EchoCanceller3 {
             linear_output_framer,
             linear_output_block,
             linear_output_sub_frame_view,
+            linear_output_frame: vec![0.0; 2 * SUB_FRAME_LENGTH],
             block_delay_buffer,
             block_processor,
             saturated_microphone_signal: false,
@@ -493,6 +497,9 @@ impl EchoCanceller3 {
         debug_assert_eq!(SPLIT_BAND_SIZE, capture.num_frames_per_band());
         debug_assert_eq!(capture.num_channels(), self.num_capture_channels);
 
+        // ama-engine patch: with the linear output configured it is always computed and kept
+        // (read with `linear_output_frame`), whether or not a buffer is passed.
+        let has_linear_output = linear_output.is_some() || self.linear_output_framer.is_some();
         if linear_output.is_some() && self.linear_output_framer.is_none() {
             tracing::error!(
                 "Trying to retrieve the linear AEC output without properly configuring AEC3."
@@ -525,7 +532,7 @@ impl EchoCanceller3 {
         for sub_frame_idx in 0..2 {
             self.process_capture_sub_frame(
                 capture,
-                linear_output.is_some(),
+                has_linear_output,
                 level_change,
                 aec_reference_is_downmixed_stereo,
                 sub_frame_idx,
@@ -536,7 +543,7 @@ impl EchoCanceller3 {
         self.process_remaining_capture(
             level_change,
             aec_reference_is_downmixed_stereo,
-            linear_output.is_some(),
+            has_linear_output,
         );
 
         // Write sub-frame views back to capture AudioBuffer.
@@ -600,6 +607,10 @@ impl EchoCanceller3 {
             )
         {
             lo_framer.insert_block_and_extract_sub_frame(lo_block, lo_view);
+            // ama-engine patch: keep the sub-frame (band 0, channel 0).
+            let offset = sub_frame_index * SUB_FRAME_LENGTH;
+            self.linear_output_frame[offset..offset + SUB_FRAME_LENGTH]
+                .copy_from_slice(&lo_view[0][0][..SUB_FRAME_LENGTH]);
         }
     }
 
@@ -688,6 +699,15 @@ impl EchoCanceller3 {
     }
 
     /// Collects current metrics from the echo canceller.
+    /// ama-engine patch: the linear echo canceller's output of the last capture frame (the
+    /// 0-8 kHz band, 160 samples at 16 kHz, in the capture buffer's scale), before the
+    /// suppressor; `None` unless the config's `filter.export_linear_aec_output` is set.
+    pub(crate) fn linear_output_frame(&self) -> Option<&[f32]> {
+        self.linear_output_framer
+            .as_ref()
+            .map(|_| self.linear_output_frame.as_slice())
+    }
+
     pub(crate) fn get_metrics(&self) -> BlockProcessorMetricsOutput {
         self.block_processor.get_metrics()
     }

@@ -14,3 +14,4 @@ mod wakeword_detector;
 mod wakeword_errors;
 mod wakeword_features;
 mod wakeword_input_choice;
+mod wakeword_pipeline_16k;
