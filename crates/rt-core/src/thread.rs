@@ -79,10 +79,17 @@ pub fn promote_current(opts: &ThreadOptions) -> RtStatus {
 }
 
 /// Stack of the threads started here. mlockall(MCL_CURRENT | MCL_FUTURE) locks (and so makes
-/// resident) every thread stack in full, and std's default is 2 MiB a thread. The per-period
-/// work needs far less: nnnoiseless keeps ~20 KiB of frame arrays on the stack, libopus its
-/// VLAs (tens of KiB), the TFLite interpreter its arena on the heap.
-pub const STACK_BYTES: usize = 512 * 1024;
+/// resident) every thread stack in full, and std's default is 2 MiB a thread. An optimised
+/// build's per-period work needs far less: nnnoiseless keeps ~20 KiB of frame arrays on the
+/// stack, libopus its VLAs (tens of KiB), the TFLite interpreter its arena on the heap; the
+/// release tests ran with 512 KiB, and 1 MiB keeps twice that as margin. Unoptimised (debug)
+/// builds keep far larger frames: the real loop overflowed 512 KiB there, so they keep std's
+/// 2 MiB.
+pub const STACK_BYTES: usize = if cfg!(debug_assertions) {
+    2 * 1024 * 1024
+} else {
+    1024 * 1024
+};
 
 /// Stack of the real-time thread when the echo canceller runs in it: AEC3 (sonora) keeps its
 /// block and FFT arrays on the stack, and overflowed 512 KiB (debug build, the echo tests);
