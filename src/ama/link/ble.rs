@@ -118,13 +118,6 @@ pub fn notification_size(att_mtu: u16) -> usize {
     usize::from(att_mtu).saturating_sub(5).max(1)
 }
 
-async fn recv_opt(s: &mut Option<UnixDatagram>, buf: &mut [u8]) -> std::io::Result<usize> {
-    match s {
-        Some(s) => s.recv(buf).await,
-        None => std::future::pending().await,
-    }
-}
-
 fn tokio_socket(s: std::os::unix::net::UnixDatagram) -> Option<UnixDatagram> {
     match s
         .set_nonblocking(true)
@@ -141,17 +134,14 @@ fn tokio_socket(s: std::os::unix::net::UnixDatagram) -> Option<UnixDatagram> {
 /// Moves bytes between the characteristics and the session's stream, one phone at a time.
 async fn pump(mut events: mpsc::Receiver<GattEvent>, links: mpsc::Sender<Link>) {
     // Phone -> session.
-    let mut writes: Option<UnixDatagram> = None;
     let mut to_session: Option<DuplexStream> = None;
     // Session -> phone.
     let mut from_session: Option<DuplexStream> = None;
     let mut notifier: Option<UnixDatagram> = None;
-    let mut inbuf = vec![0u8; 512];
     let mut outbuf = vec![0u8; 20];
     loop {
         tokio::select! {
             ev = events.recv() => match ev {
-                Some(GattEvent::WriteSocket(s)) => writes = tokio_socket(s),
                 Some(GattEvent::Write(bytes)) => {
                     if let Some(s) = to_session.as_mut() {
                         if s.write_all(&bytes).await.is_err() {
@@ -182,16 +172,6 @@ async fn pump(mut events: mpsc::Receiver<GattEvent>, links: mpsc::Sender<Link>) 
                     }
                 }
                 None => return,
-            },
-            n = recv_opt(&mut writes, &mut inbuf) => match n {
-                Ok(0) | Err(_) => writes = None, // the phone may acquire the write socket again
-                Ok(n) => {
-                    if let Some(s) = to_session.as_mut() {
-                        if s.write_all(&inbuf[..n]).await.is_err() {
-                            to_session = None;
-                        }
-                    }
-                }
             },
             n = read_opt(&mut from_session, &mut outbuf) => {
                 let sent = match (n, notifier.as_mut()) {

@@ -7,10 +7,18 @@
 //! (spec/ama-protocol.md, "Links"): with `encrypt-notify`, BlueZ answers an unencrypted
 //! subscription with "insufficient encryption", which makes the phone pair (bond) first.
 //!
-//! The phone's side arrives as [`GattEvent`]s: BlueZ's `AcquireWrite` / `AcquireNotify`
-//! each get one end of a SOCK_SEQPACKET pair (one datagram per ATT write / notification),
-//! and `WriteValue`, which BlueZ uses when it does not use the acquired socket, hands its bytes
-//! over directly. Not real-time safe (async side only).
+//! The phone's side arrives as [`GattEvent`]s: BlueZ's `AcquireNotify` gets one end of a
+//! SOCK_SEQPACKET pair (one datagram per notification); the phone's writes arrive through
+//! `WriteValue`, one call per ATT write, in order.
+//!
+//! The write characteristic does not offer `AcquireWrite` (no `WriteAcquired` property):
+//! bluetoothd (5.66, and later releases as of this writing) keeps only a pointer to the ATT
+//! write that triggers the acquisition, not a copy, and sends those bytes into the socket when
+//! our `AcquireWrite` reply arrives, by which time the buffer has been reused. The phone's first
+//! write then arrives as garbage (the lab's ama-ble suite: "bad frame header 622D" in place of
+//! GET_DEVICE_INFORMATION, which stayed unanswered). `WriteValue` copies the bytes into its
+//! D-Bus message before bluetoothd returns, so every write arrives intact.
+//! Not real-time safe (async side only).
 
 use std::os::fd::IntoRawFd;
 use std::os::unix::net::UnixDatagram;
@@ -45,9 +53,7 @@ pub enum GattEvent {
         mtu: u16,
         peer: String,
     },
-    /// BlueZ acquired the write characteristic's socket: each datagram is one ATT write.
-    WriteSocket(UnixDatagram),
-    /// One ATT write delivered through `WriteValue`.
+    /// One ATT write of the phone's, delivered through `WriteValue`.
     Write(Vec<u8>),
 }
 
@@ -128,8 +134,8 @@ fn seqpacket_pair() -> std::io::Result<(dbus::arg::OwnedFd, UnixDatagram)> {
     Ok((theirs, UnixDatagram::from(ours)))
 }
 
-/// AcquireWrite / AcquireNotify: BlueZ gets one end of a new socket pair and the ATT MTU;
-/// the pump gets the other end through `event(socket, mtu, peer)`.
+/// AcquireNotify: BlueZ gets one end of a new socket pair and the ATT MTU; the pump gets the
+/// other end through `event(socket, mtu, peer)`.
 fn acquire(
     c: &mut Chr,
     options: &PropMap,
@@ -151,18 +157,10 @@ fn common(b: &mut IfaceBuilder<Chr>) {
         .get(|_, c: &mut Chr| Ok(c.flags.clone()));
 }
 
-/// The phone's write characteristic: AcquireWrite, and WriteValue for BlueZ's other path.
+/// The phone's write characteristic: WriteValue only. No `WriteAcquired` property, so BlueZ
+/// never calls AcquireWrite, whose first write it delivers corrupted (see the module's doc).
 fn rx_iface(b: &mut IfaceBuilder<Chr>) {
     common(b);
-    b.property("WriteAcquired").get(|_, _: &mut Chr| Ok(false));
-    b.method(
-        "AcquireWrite",
-        ("options",),
-        ("fd", "mtu"),
-        |_, c: &mut Chr, (options,): (PropMap,)| {
-            acquire(c, &options, |socket, _, _| GattEvent::WriteSocket(socket))
-        },
-    );
     b.method(
         "WriteValue",
         ("value", "options"),
@@ -318,6 +316,86 @@ mod tests {
         o.insert("mtu".into(), Variant(Box::new(185u16) as Box<dyn RefArg>));
         assert_eq!(acquire_options(&o), (185, "11:22:33:44:55:66".to_owned()));
         assert_eq!(acquire_options(&PropMap::new()), (23, "unknown".to_owned()));
+    }
+
+    /// Collects what crossroads sends back.
+    #[derive(Default)]
+    struct Replies(std::sync::Mutex<Vec<dbus::Message>>);
+
+    impl dbus::channel::Sender for Replies {
+        fn send(&self, msg: dbus::Message) -> Result<u32, ()> {
+            self.0.lock().unwrap().push(msg);
+            Ok(0)
+        }
+    }
+
+    /// One method call on the tree, as BlueZ would make it: its reply.
+    fn call_tree(
+        cr: &mut Crossroads,
+        path: &str,
+        iface: &str,
+        method: &str,
+        args: impl dbus::arg::AppendAll,
+    ) -> dbus::Message {
+        let mut msg = dbus::Message::new_method_call(":1.1", path, iface, method).unwrap();
+        msg.append_all(args);
+        msg.set_serial(1);
+        let replies = Replies::default();
+        cr.handle_message(msg, &replies).unwrap();
+        let mut r = replies.0.into_inner().unwrap();
+        assert_eq!(r.len(), 1);
+        r.pop().unwrap()
+    }
+
+    #[test]
+    fn writes_arrive_through_write_value_never_an_acquired_socket() {
+        // bluetoothd hands the ATT write that triggers AcquireWrite to the socket only when
+        // the reply arrives, from a buffer it no longer owns: the lab's "bad frame header
+        // 622D". Without the WriteAcquired property it never calls AcquireWrite.
+        let (tx, mut rx) = mpsc::channel(4);
+        let mut cr = tree(true, tx);
+        let props = call_tree(
+            &mut cr,
+            RX_PATH,
+            "org.freedesktop.DBus.Properties",
+            "GetAll",
+            (CHAR_IFACE,),
+        );
+        let props: PropMap = props.read1().unwrap();
+        assert_eq!(
+            props["UUID"].0.as_str(),
+            Some(RX_CHAR_UUID.to_string().as_str())
+        );
+        assert!(
+            !props.contains_key("WriteAcquired"),
+            "WriteAcquired makes BlueZ call AcquireWrite: {:?}",
+            props.keys()
+        );
+        let r = call_tree(
+            &mut cr,
+            RX_PATH,
+            CHAR_IFACE,
+            "AcquireWrite",
+            (PropMap::new(),),
+        );
+        assert_eq!(r.msg_type(), dbus::MessageType::Error);
+
+        // Each WriteValue is one ATT write, delivered whole and in order.
+        for piece in [&[0x10u8, 0x00, 0x05][..], &[0x08, 0x14, 0xA2, 0x01, 0x00]] {
+            let r = call_tree(
+                &mut cr,
+                RX_PATH,
+                CHAR_IFACE,
+                "WriteValue",
+                (piece.to_vec(), PropMap::new()),
+            );
+            assert_eq!(r.msg_type(), dbus::MessageType::MethodReturn);
+        }
+        let mut got = Vec::new();
+        while let Ok(GattEvent::Write(b)) = rx.try_recv() {
+            got.extend(b);
+        }
+        assert_eq!(got, [0x10, 0x00, 0x05, 0x08, 0x14, 0xA2, 0x01, 0x00]);
     }
 
     #[test]
