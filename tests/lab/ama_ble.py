@@ -182,8 +182,14 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
                   bool(u["voice"]) and all(len(v) % OPUS_32K_FRAME == 0 for v in u["voice"]),
                   f"{len(u['voice'])} voice frames, {u['bytes']} bytes, lengths "
                   f"{sorted(set(len(v) for v in u['voice']))}")
-        res.check("nothing left over in the phone's frame parser", not ble.reader.buf,
-                  f"{len(ble.reader.buf)} bytes")
+        # The VM's engine runs behind real time: voice still arrives after the endpoint.
+        # Leftover bytes count only once the stream has gone quiet.
+        t_end, seen = time.monotonic() + 60, None
+        while time.monotonic() < t_end and seen != (len(ble.reader.frames), len(ble.reader.buf)):
+            seen = (len(ble.reader.frames), len(ble.reader.buf))
+            await asyncio.sleep(3)
+        res.check("nothing left over in the phone's frame parser (stream quiet)",
+                  not ble.reader.buf, f"{len(ble.reader.buf)} bytes")
 
         # 2. UPGRADE_TRANSPORT to RFCOMM.
         r, _ = await ble.request(ph.envelope(UPGRADE_TRANSPORT, ph.pb_int(1, RFCOMM)))
@@ -232,6 +238,9 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
 
 
 def main() -> int:
+    # Bumble's own log (HCI, SMP, RFCOMM) next to the engine's, for the BR/EDR leg.
+    import logging
+    logging.basicConfig(filename=str(labkit.LAB_OUT / "bumble.log"), level=logging.DEBUG)
     res = Result("ama-ble")
     env = labkit.bt_env()
     (LAB_RUN / "state").mkdir(parents=True, exist_ok=True)

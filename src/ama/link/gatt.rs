@@ -12,8 +12,12 @@
 //! `WriteValue` naming its device. `AcquireWrite` is not offered: BlueZ keeps one acquired
 //! write socket per characteristic and puts every device's writes into it unattributed, so
 //! a stranger's bytes would land in the phone's session. Who may write or subscribe is
-//! admission.rs's rule (bonded devices only may replace the phone). Not real-time safe (async
-//! side only).
+//! admission.rs's rule (bonded devices only may replace the phone). A second reason, found
+//! by the lab (ama-ble suite: "bad frame header 622D" in place of GET_DEVICE_INFORMATION):
+//! bluetoothd 5.66 keeps only a pointer to the ATT write that triggers AcquireWrite and sends
+//! those bytes into the socket when our reply arrives, by which time the buffer has been
+//! reused; `WriteValue` copies the bytes into its D-Bus message, so every write arrives intact.
+//! Not real-time safe (async side only).
 
 use std::os::fd::IntoRawFd;
 use std::os::unix::net::UnixDatagram;
