@@ -75,6 +75,10 @@ ensure_user() {
   id ama-engine
 }
 ensure_user > "$OUT/user.log" 2>&1
+# A fresh state directory: the VM's /var is an overlay over this machine's, where a native run
+# of the engine may have left a root-owned /var/lib/ama-engine/ama-engine.lock (the engine as
+# ama-engine then cannot open it: "Permission denied", exit 2).
+rm -rf /var/lib/ama-engine
 check user "$?" "$(tail -n1 "$OUT/user.log")"
 bash scripts/install.sh --profile headset --binary "$BIN" > "$OUT/install.log" 2>&1
 check install "$?" "$(tail -n1 "$OUT/install.log")"
