@@ -135,6 +135,8 @@ fi
 cursor=$(journalctl -n1 --show-cursor --no-pager -o cat 2>/dev/null | sed -n 's/^-- cursor: //p')
 restarts0=$(prop NRestarts)
 ts=$(now)
+# The moment of the stall, in the journal (its monotonic time against the watchdog's line).
+logger -t service_check "SIGUSR1 to MainPID $pid" 2>/dev/null || true
 kill -USR1 "$pid"
 wd_after() { journalctl -u "$UNIT" ${cursor:+--after-cursor="$cursor"} --no-pager -o short-monotonic 2>/dev/null \
   | grep -m1 "$UNIT: Watchdog timeout"; }
@@ -161,6 +163,11 @@ check watchdog-restart "$ok" "${wd_line:-no 'Watchdog timeout' line}; MainPID $p
 grep -E "systemd\[1\]: ($UNIT: |Stopped|Starting|Started)|faults|stall" \
   "$OUT/journal-watchdog.txt" | head -n 20 | sed 's/^/journal: /'
 echo "figure stall_to_restarted_s=$(elapsed "$ts" "$te")"
+l_kill=$(journalctl -t service_check --no-pager -o short-monotonic 2>/dev/null | grep -m1 'SIGUSR1 to MainPID')
+echo "journal: $l_kill"
+if [ -n "$l_kill" ] && [ -n "$wd_line" ]; then
+  echo "figure journal_sigusr1_to_watchdog_timeout_s=$(elapsed "$(mono <<<"$l_kill")" "$(mono <<<"$wd_line")")"
+fi
 
 # 5. Stop: clean, exit table in the journal.
 t0=$(now)
