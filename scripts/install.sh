@@ -181,9 +181,21 @@ fi
 install -m 0644 "$tmp/engine.toml" "$dist"
 
 # --- user and state ---
+# The user exists and is in audio and bluetooth: nothing to create (and /etc/passwd, /etc/shadow
+# are not rewritten; systemd-sysusers renames them over, which fails where /etc/shadow is busy).
+user_ready() {
+  getent passwd ama-engine >/dev/null || return 1
+  local groups g
+  groups=" $(id -nG ama-engine 2>/dev/null) "
+  for g in audio bluetooth; do
+    case "$groups" in *" $g "*) ;; *) return 1 ;; esac
+  done
+}
 install -d -m 0750 "$D$STATEDIR"
 if [ -z "$DESTDIR" ]; then
-  if command -v systemd-sysusers >/dev/null; then
+  if user_ready; then
+    : # the user and its groups are there (a reinstall, or created by other means)
+  elif command -v systemd-sysusers >/dev/null; then
     systemd-sysusers "$SYSUSERSDIR/ama-engine.conf"
   elif ! getent passwd ama-engine >/dev/null; then
     useradd --system --user-group --home-dir "$STATEDIR" --no-create-home \
