@@ -122,6 +122,20 @@ class AmaPhone:
             return {}
 
 
+async def two_turns(p, first):
+    """Turns `first` and `first + 1` of a dialog: waits for each to start (START_SPEECH, or the
+    phone's "provides speech" for the continuation), lets it speak 2.5 s, ends it, waits for
+    its end."""
+    for turn in (first, first + 1):
+        ok = await p.wait(f"turn {turn} to start",
+                          lambda: p.count("START_SPEECH") + p.count("provides speech")
+                          >= turn, 120)
+        await asyncio.sleep(2.5)
+        if ok:
+            p.send("e")
+        await p.wait(f"turn {turn} to end", lambda: p.count(": ended") >= turn, 60)
+
+
 async def connect_rfcomm(res: Result, dev, board: str, label: str, bond: bool):
     t = time.monotonic()
     conn = await dev.connect(f"{board}/P", transport=PhysicalTransport.BR_EDR, timeout=60)
@@ -164,28 +178,14 @@ async def first_link(res: Result, env: dict, ctl: labkit.Control, keys) -> dict:
                 break
             await player.wait()
         res.figure("plays_until_wake", plays)
-        for turn in (1, 2):
-            ok = await p.wait(f"turn {turn} to start",
-                              lambda: p.count("START_SPEECH") + p.count("provides speech")
-                              >= turn, 120)
-            await asyncio.sleep(2.5)
-            if ok:
-                p.send("e")
-            await p.wait(f"turn {turn} to end", lambda: p.count(": ended") >= turn, 60)
+        await two_turns(p, 1)
         res.check("wake word over RFCOMM: START_SPEECH WAKEWORD and a second turn",
                   p.count("WAKEWORD") >= 1 and p.count("provides speech") >= 1,
                   " | ".join(l for l in p.lines if "START_SPEECH" in l or "ended" in l)[:300])
         # 2. tap, two turns.
         await asyncio.sleep(3)
         ctl.send({"command": "tap"})
-        for turn in (3, 4):
-            ok = await p.wait(f"turn {turn} to start",
-                              lambda: p.count("START_SPEECH") + p.count("provides speech")
-                              >= turn, 120)
-            await asyncio.sleep(2.5)
-            if ok:
-                p.send("e")
-            await p.wait(f"turn {turn} to end", lambda: p.count(": ended") >= turn, 60)
+        await two_turns(p, 3)
         res.check("tap over RFCOMM: START_SPEECH TAP and a second turn",
                   p.count("TAP") >= 1 and p.count("provides speech") >= 2,
                   " | ".join(l for l in p.lines if "START_SPEECH" in l or "ended" in l)[:300])
