@@ -605,3 +605,10 @@ unsafe extern "C" {
 unsafe extern "C" {
     pub fn opus_multistream_decoder_destroy(st: *mut OpusMSDecoder);
 }
+unsafe extern "C" {
+    /// Fork (README-FORK.md): sets the smallest number of SILK delayed-decision states that the
+    /// AVX2 noise-shaping quantizer takes (below it the C version runs; both give bit-identical
+    /// output) and returns the previous value. Upstream behaves as 3; the fork's default is 2.
+    /// Process-wide; no effect on CPUs without AVX2 or on other architectures.
+    pub fn opus_fork_set_nsq_del_dec_avx2_min_states(min_states: core::ffi::c_int) -> core::ffi::c_int;
+}

@@ -111,6 +111,24 @@ static OPUS_INLINE void silk_noise_shape_quantizer_del_dec(
     int                 arch                    /* I                                        */
 );
 
+/* Fork (vendor/opusic-sys/README-FORK.md): the smallest nStatesDelayedDecision that the
+   AVX2 delayed-decision quantizer takes; the C version runs below it. Upstream's value is 3
+   (it saw regressions on some AMD Zen CPUs with 1 or 2 states); the fork's default is 2.
+   Both versions give bit-identical output. */
+static opus_int opus_fork_nsq_min_states = 2;
+
+opus_int opus_fork_nsq_del_dec_avx2_min_states(void)
+{
+    return opus_fork_nsq_min_states;
+}
+
+opus_int opus_fork_set_nsq_del_dec_avx2_min_states(opus_int min_states)
+{
+    opus_int previous = opus_fork_nsq_min_states;
+    opus_fork_nsq_min_states = min_states;
+    return previous;
+}
+
 void silk_NSQ_del_dec_c(
     const silk_encoder_state    *psEncC,                                      /* I    Encoder State                   */
     silk_nsq_state              *NSQ,                                         /* I/O  NSQ state                       */

@@ -272,6 +272,10 @@ void silk_NSQ_c(
 #endif
 
 /* Noise shaping using delayed decision */
+/* Fork: the smallest state count the AVX2 delayed-decision quantizer takes (NSQ_del_dec.c) */
+opus_int opus_fork_nsq_del_dec_avx2_min_states(void);
+opus_int opus_fork_set_nsq_del_dec_avx2_min_states(opus_int min_states);
+
 void silk_NSQ_del_dec_c(
     const silk_encoder_state    *psEncC,                                      /* I    Encoder State                   */
     silk_nsq_state              *NSQ,                                         /* I/O  NSQ state                       */

@@ -66,8 +66,10 @@ static OPUS_INLINE int verify_assumptions(const silk_encoder_state *psEncC)
     /* nStatesDelayedDecision is 1 or 2. Ideally we should detect  */
     /* these CPUs and enable this optimization on others; however, */
     /* there is no good way to do so under current OPUS framework. */
-    return psEncC->nStatesDelayedDecision == 3 ||
-           psEncC->nStatesDelayedDecision == 4;
+    /* Fork (vendor/opusic-sys/README-FORK.md): upstream takes 3 and 4 states only; the   */
+    /* smallest count taken is a setting, 2 by default (complexity 3-4 speech encoders).  */
+    return psEncC->nStatesDelayedDecision >= opus_fork_nsq_del_dec_avx2_min_states() &&
+           psEncC->nStatesDelayedDecision <= 4;
 }
 
 /* Intrinsics not defined on MSVC */
