@@ -175,6 +175,9 @@ fn build() {
         }
     }
 
+    // Fork: rebuild when the vendored C sources change (the cmake crate's own
+    // rerun-if-env-changed lines turn off Cargo's default of watching every file).
+    println!("cargo:rerun-if-changed={CURRENT_DIR}");
     let mut cmake = cmake::Config::new(CURRENT_DIR);
     let rust_lto = std::env::var("CARGO_ENCODED_RUSTFLAGS").is_ok_and(|opt| opt.contains("linker-plugin-lto"));
     if !rust_lto {
