@@ -203,17 +203,7 @@ fn sigint_and_sigterm_finish_the_open_stream_and_write_the_report() {
         assert_eq!(packets.len() as u64 * 320, samples);
         let lookahead = i64::from(pre_skip / 3);
         let wav = out.join("opusdec.wav");
-        let (dec, _) = decode_with(
-            "opusdec",
-            &[
-                "--quiet",
-                "--rate",
-                "16000",
-                ogg.to_str().unwrap(),
-                wav.to_str().unwrap(),
-            ],
-            &wav,
-        );
+        let (dec, _) = decode_opusdec_16k(&ogg, &wav);
         let n = samples as i64;
         assert!(
             (dec.len() as i64 - n).abs() <= lookahead,

@@ -64,17 +64,7 @@ fn always_stream_decodes_everywhere_with_the_input_duration() {
 
     // opusdec (RFC 7845 conformance of the container, granule positions, pre-skip).
     let wav = tmp.path().join("opusdec.wav");
-    let (dec, dec_rate) = decode_with(
-        "opusdec",
-        &[
-            "--quiet",
-            "--rate",
-            "16000",
-            ogg.to_str().unwrap(),
-            wav.to_str().unwrap(),
-        ],
-        &wav,
-    );
+    let (dec, dec_rate) = decode_opusdec_16k(&ogg, &wav);
     assert_eq!(dec_rate, 16_000);
     let secs = dec.len() as f64 / 16_000.0;
     assert!(

@@ -147,6 +147,17 @@ pub fn decode_with(tool: &str, args: &[&str], wav: &Path) -> (Vec<i16>, u32) {
     read_wav(wav)
 }
 
+/// Decodes `ogg` with opus-tools' opusdec at 16 kHz into `wav` (RFC 7845 conformance of the
+/// container, granule positions, pre-skip), returning the samples and the rate it wrote.
+pub fn decode_opusdec_16k(ogg: &Path, wav: &Path) -> (Vec<i16>, u32) {
+    let (ogg_s, wav_s) = (ogg.to_str().unwrap(), wav.to_str().unwrap());
+    decode_with(
+        "opusdec",
+        &["--quiet", "--rate", "16000", ogg_s, wav_s],
+        wav,
+    )
+}
+
 /// Resamples 48 kHz to 16 kHz by plain averaging of 3 (for comparisons only).
 pub fn to_16k(x48: &[f32]) -> Vec<f32> {
     x48.chunks_exact(3)
