@@ -120,21 +120,10 @@ impl super::Config {
         if self.aec.enabled && self.aec.reference == ReferenceSource::Channel {
             c.reference_channel = Some(self.aec.reference_channel);
         }
-        c
-    }
-}
-
-impl AecConfig {
-    /// `run` captures the reference of "device" mode from a second ALSA device, which is not
-    /// implemented yet (simulate `--reference` runs the same canceller and delay worker).
-    pub fn ensure_runnable(&self) -> anyhow::Result<()> {
-        if self.enabled && self.reference == ReferenceSource::Device {
-            anyhow::bail!(
-                "[aec] reference = \"device\" ({}) is not supported by `run` yet: use a loopback channel (reference = \"channel\"), or simulate --reference",
-                self.reference_device
-            );
+        if self.aec.enabled && self.aec.reference == ReferenceSource::Device {
+            c.reference_device = Some(self.aec.reference_device.clone());
         }
-        Ok(())
+        c
     }
 }
 
