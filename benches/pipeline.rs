@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use dsp::aec::{AecConfig, AecRate, EchoCanceller};
+use dsp::aec::{AecConfig, AecRate, EchoCanceller, AEC3_FILTER_LENGTH_MS};
 use dsp::codec::{OpusBitrate, OpusEncoder, MAX_PACKET};
 use dsp::denoise::Denoiser;
 use dsp::resample::Decimator;
@@ -83,7 +83,12 @@ fn stages(c: &mut Criterion) {
     // Echo cancellation (AEC3) at both rates it can run at: the mic is the signal plus the echo
     // of a reference (the signal 20 periods earlier, halved, 20 ms late), so it works as it
     // would while music plays.
-    for rate in [AecRate::Hz48000, AecRate::Hz16000] {
+    // At 16 kHz also with a 150 ms filter (`[aec] filter_length_ms`; AEC3's default is 52).
+    for (rate, filter_ms) in [
+        (AecRate::Hz48000, AEC3_FILTER_LENGTH_MS),
+        (AecRate::Hz16000, AEC3_FILTER_LENGTH_MS),
+        (AecRate::Hz16000, 150),
+    ] {
         let mut dec_m = Decimator::new();
         let mut dec_r = Decimator::new();
         let pairs: Vec<(Vec<f32>, Vec<f32>)> = (0..chunks.len())
@@ -106,9 +111,20 @@ fn stages(c: &mut Criterion) {
                 }
             })
             .collect();
-        let mut aec = EchoCanceller::new(AecConfig::new(rate)).unwrap();
+        let mut aec = EchoCanceller::new(AecConfig {
+            filter_length_ms: filter_ms,
+            ..AecConfig::new(rate)
+        })
+        .unwrap();
         let mut cancelled = vec![0.0f32; rate.frame_len()];
-        let name = format!("echo cancel (AEC3 {} kHz)", rate.hz() / 1000);
+        let name = if filter_ms == AEC3_FILTER_LENGTH_MS {
+            format!("echo cancel (AEC3 {} kHz)", rate.hz() / 1000)
+        } else {
+            format!(
+                "echo cancel (AEC3 {} kHz, {filter_ms} ms filter)",
+                rate.hz() / 1000
+            )
+        };
         g.bench_function(name.as_str(), |b| {
             b.iter(|| {
                 k = (k + 1) % pairs.len();

@@ -72,7 +72,6 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     for sig in STOP_SIGNALS {
         signal_hook::flag::register(sig, early.clone())?;
     }
-    cfg.aec.ensure_runnable()?;
     let source = AlsaSource::open_with_faults(&cfg.capture_options(), crate::faults::arm())?;
     tracing::info!(device = %cfg.audio.device, negotiated = ?source.negotiated(), "capture open");
     let lookahead =

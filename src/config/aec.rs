@@ -31,6 +31,10 @@ pub struct AecConfig {
     /// suppressor: keeps the talker during music) or "suppressed" (the full output, as the
     /// stream gets it). Only at rate 16000 and with `[denoise] wakeword_input = "raw"`.
     pub detector_input: AecDetectorInput,
+    /// Length of AEC3's adaptive (linear) filters, ms (20-400; default 150, measured; AEC3's
+    /// own is 52). Should cover the room's echo tail after the direct path; longer costs CPU
+    /// and converges slower.
+    pub filter_length_ms: u32,
 }
 
 impl Default for AecConfig {
@@ -44,6 +48,7 @@ impl Default for AecConfig {
             delay_hint_ms: o.delay_hint_ms,
             rate: o.rate,
             detector_input: o.detector_input,
+            filter_length_ms: o.filter_length_ms,
         }
     }
 }
@@ -58,6 +63,7 @@ impl AecConfig {
             reference_device: self.reference_device.clone(),
             delay_hint_ms: self.delay_hint_ms,
             detector_input: self.detector_input,
+            filter_length_ms: self.filter_length_ms,
         })
     }
 
@@ -70,6 +76,12 @@ impl AecConfig {
             dsp::aec::MAX_REFERENCE_DELAY_MS,
         )?;
         check_range("aec.reference_channel", self.reference_channel, 0, 7)?;
+        check_range(
+            "aec.filter_length_ms",
+            self.filter_length_ms,
+            dsp::aec::MIN_FILTER_LENGTH_MS,
+            dsp::aec::MAX_FILTER_LENGTH_MS,
+        )?;
         if self.rate != 16_000 && self.rate != 48_000 {
             return Err(Invalid::new(
                 "aec.rate",
@@ -108,21 +120,10 @@ impl super::Config {
         if self.aec.enabled && self.aec.reference == ReferenceSource::Channel {
             c.reference_channel = Some(self.aec.reference_channel);
         }
-        c
-    }
-}
-
-impl AecConfig {
-    /// `run` captures the reference of "device" mode from a second ALSA device, which is not
-    /// implemented yet (simulate `--reference` runs the same canceller and delay worker).
-    pub fn ensure_runnable(&self) -> anyhow::Result<()> {
-        if self.enabled && self.reference == ReferenceSource::Device {
-            anyhow::bail!(
-                "[aec] reference = \"device\" ({}) is not supported by `run` yet: use a loopback channel (reference = \"channel\"), or simulate --reference",
-                self.reference_device
-            );
+        if self.aec.enabled && self.aec.reference == ReferenceSource::Device {
+            c.reference_device = Some(self.aec.reference_device.clone());
         }
-        Ok(())
+        c
     }
 }
 
@@ -164,6 +165,13 @@ mod tests {
             err.contains("aec.delay_hint_ms") && err.contains("0 to 500"),
             "{err}"
         );
+        let err = parse("[aec]\nfilter_length_ms = 10\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("aec.filter_length_ms") && err.contains("20 to 400"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -176,6 +184,9 @@ mod tests {
         let aec = cfg.realtime_options().pipeline.aec.expect("aec on");
         assert_eq!(aec.reference, super::ReferenceSource::Channel);
         assert_eq!(aec.rate, 16_000);
+        let long = parse("[aec]\nenabled = true\nfilter_length_ms = 150\n").unwrap();
+        let opts = long.realtime_options().pipeline.aec.expect("aec on");
+        assert_eq!(opts.filter_length_ms, 150);
         assert!(Config::default().realtime_options().pipeline.aec.is_none());
     }
 }

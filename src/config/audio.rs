@@ -58,6 +58,7 @@ impl AudioConfig {
             stereo_mix: self.stereo_mix,
             pace: self.pace,
             reference_channel: None,
+            reference_device: None,
         }
     }
 

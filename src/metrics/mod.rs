@@ -108,6 +108,24 @@ impl Collector for EngineCollector {
         )?;
         counter(
             e,
+            "ama_engine_reference_device_xruns",
+            "Reference device xruns and errors recovered ([aec] reference = device)",
+            t.reference_xruns.load(Relaxed),
+        )?;
+        counter(
+            e,
+            "ama_engine_reference_device_missing_frames",
+            "Reference frames given as zeros: the reference device's FIFO ran dry",
+            t.reference_missing_frames.load(Relaxed),
+        )?;
+        counter(
+            e,
+            "ama_engine_reference_device_dropped_frames",
+            "Reference frames dropped: the reference device ran ahead",
+            t.reference_dropped_frames.load(Relaxed),
+        )?;
+        counter(
+            e,
             "ama_engine_dropped",
             "Frames and stream events dropped on a full outbound ring",
             t.dropped.load(Relaxed),

@@ -1,42 +1,46 @@
 //! Wake-word recall while the speaker plays music (issue 9): the wake-word takes of the test
-//! set (16 kHz, every other clean "pos" take: 12) with the echo of the generated pop programme
-//! (data/aec/, the 120 ms drum-loop case: mic minus near end) at +10 and +20 dB echo-to-speech,
-//! after 3 s of echo alone (the canceller converges), through `simulate` with the real detector:
-//! AEC off, on with the detector hearing the suppressed output, and on with it hearing the
-//! linear output; against the no-music recall on the same takes. False rejects: takes found
-//! without music but not with it. And false wakes on the echo-only versions of all generated
-//! cases (pop and radio talk with near-miss words). Printed figures.
+//! set (16 kHz, every other clean "pos" take: 12) with the echo of generated music at 0, +10
+//! and +20 dB echo-to-speech, through `simulate` with the real detector: AEC off, and on with
+//! AEC3's 52 ms filter or the default 150 ms one, the detector hearing the suppressed or the
+//! linear output; against the no-music recall of the same takes at the same level (the take and
+//! its echo are scaled together so that nothing clips). Two materials: the 120 ms drum loop of
+//! data/aec/ 3 s before each take (the canceller has not converged; AEC3 alone mis-locks on it)
+//! and the ten-minute programme of data/aec-long/ 12 s before (converged). False rejects:
+//! takes found without music but not with it. False wakes: the echo only of all generated
+//! cases (124 s, every run) and the ten-minute programme of music and radio talk with near
+//! misses, with and without the canceller (ignored: release, a minute per configuration).
 //!
-//! Measured (debug build; 2 s after each take): no music 8/12 (67 %; the reference
-//! pymicro-wakeword finds the same 8/12 in these files; 42 % before the 16 kHz capture fed the
-//! detector directly); +10 dB: AEC off 0 %, linear output 0 of the 8, suppressed output 1 of
-//! the 2 re-measured (17 % of 12 before); +20 dB: 0 %. 0 false wakes on 124 s. The recall
+//! Measured (release; figures in README, "Echo cancellation"): no music 6-7/12 at the scaled
+//! level (8/12 at the takes' own level, the same 8 pymicro-wakeword finds); at +10 dB after
+//! 12 s of music the best configuration finds 3/12 (150 ms, suppressed output), at +20 dB at
+//! most 1/12; 0 false wakes in 10 minutes with or without AEC and on the 124 s. The recall
 //! targets (>= 90 % of the no-music recall, <= 15 % false rejects) are NOT met, so the recall
-//! test is `#[ignore]`d: run it with `--ignored --nocapture` (in release: about 90 simulate
-//! runs).
+//! tests are `#[ignore]`d: run them with `--ignored --nocapture` in release (about 200
+//! simulate runs each, 2-3 minutes).
 
 use std::path::Path;
 
 use ama_engine::config::{AecDetectorInput, Config, WakeWordConfig};
 use ama_engine::simulate::{simulate, GateMode, SimulateArgs};
+use dsp::aec::AEC3_FILTER_LENGTH_MS;
+use rt_core::aec::DEFAULT_FILTER_LENGTH_MS;
 use rt_core::wakeword::build_detector;
 use test_support::wakeword as wakeword_support;
 
 use crate::support::*;
 
-const LEAD_S: usize = 3;
-
-/// How the take is run: no echo canceller, or one whose detector hears the given output.
+/// How the take is run: no echo canceller, or one whose detector hears the given output, with
+/// AEC3's filters this long (ms).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Aec {
     Off,
-    On(AecDetectorInput),
+    On(AecDetectorInput, u32),
 }
 
 fn config(aec: Aec) -> Config {
-    let (enabled, input) = match aec {
-        Aec::Off => (false, AecDetectorInput::DEFAULT),
-        Aec::On(i) => (true, i),
+    let (enabled, input, filter) = match aec {
+        Aec::Off => (false, AecDetectorInput::DEFAULT, AEC3_FILTER_LENGTH_MS),
+        Aec::On(i, f) => (true, i, f),
     };
     let input = match input {
         AecDetectorInput::Linear => "linear",
@@ -44,7 +48,7 @@ fn config(aec: Aec) -> Config {
     };
     let mut cfg = crate::support::config(&format!(
         "[aec]\nenabled = {enabled}\nreference = \"channel\"\nreference_channel = 1\n\
-         detector_input = \"{input}\"\n"
+         detector_input = \"{input}\"\nfilter_length_ms = {filter}\n"
     ));
     cfg.wakeword = WakeWordConfig {
         model: wakeword_support::installed("models/alexa.json"),
@@ -109,37 +113,58 @@ fn echo_and_reference(case: &str) -> (Vec<f32>, Vec<f32>) {
 }
 
 /// The modes measured with music, in the order of the printed figures.
-const MODES: [Aec; 3] = [
+const MODES: [Aec; 5] = [
     Aec::Off,
-    Aec::On(AecDetectorInput::Suppressed),
-    Aec::On(AecDetectorInput::Linear),
+    Aec::On(AecDetectorInput::Suppressed, AEC3_FILTER_LENGTH_MS),
+    Aec::On(AecDetectorInput::Linear, AEC3_FILTER_LENGTH_MS),
+    Aec::On(AecDetectorInput::Suppressed, DEFAULT_FILTER_LENGTH_MS),
+    Aec::On(AecDetectorInput::Linear, DEFAULT_FILTER_LENGTH_MS),
 ];
 
-fn label(aec: Aec) -> &'static str {
+fn label(aec: Aec) -> String {
     match aec {
-        Aec::Off => "AEC off",
-        Aec::On(AecDetectorInput::Suppressed) => "AEC on (detector hears the suppressed output)",
-        Aec::On(AecDetectorInput::Linear) => "AEC on (detector hears the linear output)",
+        Aec::Off => "AEC off".into(),
+        Aec::On(AecDetectorInput::Suppressed, f) => {
+            format!("AEC on, {f} ms filter, detector hears the suppressed output")
+        }
+        Aec::On(AecDetectorInput::Linear, f) => {
+            format!("AEC on, {f} ms filter, detector hears the linear output")
+        }
     }
 }
 
-#[test]
-#[ignore = "recall targets with music not met yet (see the module doc)"]
-fn recall_with_music_at_10_and_20_db() {
+/// The clean takes of the recall set: every other clean "pos" take (12).
+fn takes() -> (std::path::PathBuf, Vec<String>) {
     let dir = wakeword_support::installed("data/wakeword");
     let labels = std::fs::read_to_string(dir.join("labels.tsv")).unwrap();
-    let takes: Vec<String> = labels
+    let takes = labels
         .lines()
         .filter_map(|l| l.split('\t').next())
         .filter(|n| n.starts_with("pos-") && n.ends_with("-clean.wav"))
         .step_by(2)
         .map(str::to_owned)
         .collect();
-    let (echo, reference) = echo_and_reference("ch-pop-esr10-d120");
+    (dir, takes)
+}
+
+/// Echo-to-speech ratios measured, dB: the issue's +10 and +20, and 0 (where the detector
+/// still copes without the canceller or not).
+const ESRS: [f64; 3] = [0.0, 10.0, 20.0];
+
+/// The loudest microphone sample the mix may have (16-bit scale).
+const HEADROOM: f32 = 0.9 * 32_767.0;
+
+/// Hits per echo-to-speech ratio ([`ESRS`]) and mode ([`MODES`]).
+type Hits = [[usize; MODES.len()]; ESRS.len()];
+
+/// Recall of the takes with `echo` (its `reference`) under them at each of [`ESRS`] after
+/// `lead_s` of echo alone, in every mode; prints the figures and returns (no-music hits, hits).
+fn recall(echo: &[f32], reference: &[f32], lead_s: usize) -> (usize, Hits) {
+    let (dir, takes) = takes();
     let tmp = tempfile::tempdir().unwrap();
-    let lead = LEAD_S * 16_000;
-    // hits[0]: no music; hits[1 + k * MODES.len() + j]: echo-to-speech k (+10, +20), mode j.
-    let mut hits = [0usize; 1 + 2 * MODES.len()];
+    let lead = lead_s * 16_000;
+    let (mut quiet_hits, mut loud_hits, mut scale_db) = (0, 0, 0.0);
+    let mut hits: Hits = [[0; MODES.len()]; ESRS.len()];
     for (i, take) in takes.iter().enumerate() {
         let (speech, rate) = read_wav(&dir.join(take));
         assert_eq!(rate, 16_000);
@@ -153,7 +178,12 @@ fn recall_with_music_at_10_and_20_db() {
         // 2 s after the take: the detector (on its own thread) reports after the word.
         let len = lead + speech.len() + 32_000;
         // A different stretch of the programme for each take.
-        let off = (i * 8_000) % (echo.len() - len).max(1);
+        let span = echo
+            .len()
+            .checked_sub(len)
+            .expect("echo material too short")
+            + 1;
+        let off = (i * 8_000) % span;
         let e = &echo[off..off + len];
         let r = &reference[off..off + len];
         let p_echo = e.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / len as f64;
@@ -161,49 +191,135 @@ fn recall_with_music_at_10_and_20_db() {
             .chain(speech.iter().copied())
             .chain(std::iter::repeat_n(0.0, 32_000))
             .collect();
+        // The echo at the loudest ratio must not clip (a clipped echo is not linear in the
+        // reference: no canceller removes it; before, +10 and +20 dB clipped hard): the take
+        // and its echo are scaled down together, the same for every ratio and for the
+        // no-music run, as a far talker beside a loud loudspeaker.
+        let gains: Vec<f32> = ESRS
+            .iter()
+            .map(|esr| (p_speech * 10f64.powf(esr / 10.0) / p_echo).sqrt() as f32)
+            .collect();
+        let peak = gains
+            .iter()
+            .flat_map(|g| clean.iter().zip(e).map(move |(s, v)| (s + g * v).abs()))
+            .fold(1.0f32, f32::max);
+        let scale = (HEADROOM / peak).min(1.0);
+        scale_db += 20.0 * f64::from(scale).log10();
         let name = format!("t{i}");
+        let loud = detections(
+            tmp.path(),
+            &format!("{name}-l"),
+            &to_i16(&clean),
+            &[],
+            Aec::Off,
+        );
+        loud_hits += usize::from(loud > 0);
+        let clean: Vec<f32> = clean.iter().map(|s| s * scale).collect();
         let quiet = to_i16(&clean);
-        hits[0] +=
-            usize::from(detections(tmp.path(), &format!("{name}-q"), &quiet, &[], Aec::Off) > 0);
-        for (k, esr) in [10.0f64, 20.0].iter().enumerate() {
-            let g = (p_speech * 10f64.powf(esr / 10.0) / p_echo).sqrt() as f32;
+        let found = detections(tmp.path(), &format!("{name}-q"), &quiet, &[], Aec::Off) > 0;
+        quiet_hits += usize::from(found);
+        let rf = to_i16(r);
+        for (k, (esr, g)) in ESRS.iter().zip(&gains).enumerate() {
+            let g = g * scale;
             let mic: Vec<f32> = clean.iter().zip(e).map(|(s, v)| s + g * v).collect();
-            let rf: Vec<f32> = r.iter().map(|v| v * g.min(1.0)).collect();
-            let (mic, rf) = (to_i16(&mic), to_i16(&rf));
+            let mic = to_i16(&mic);
             for (j, aec) in MODES.into_iter().enumerate() {
                 let d = detections(tmp.path(), &format!("{name}-{esr}-{j}"), &mic, &rf, aec);
-                hits[1 + k * MODES.len() + j] += usize::from(d > 0);
+                hits[k][j] += usize::from(d > 0);
             }
         }
     }
     let n = takes.len();
     let pct = |h: usize| 100.0 * h as f64 / n as f64;
     println!(
-        "recall over {n} takes: no music {}/{n} ({:.0} %)",
-        hits[0],
-        pct(hits[0])
+        "recall over {n} takes after {lead_s} s of music: no music {quiet_hits}/{n} ({:.0} %) \
+         at the level the takes have under music (scaled {:.1} dB on average so that the \
+         echo does not clip), {loud_hits}/{n} at their own level",
+        pct(quiet_hits),
+        scale_db / n as f64
     );
-    for (k, esr) in ["+10", "+20"].iter().enumerate() {
+    for (k, esr) in ESRS.iter().enumerate() {
         for (j, aec) in MODES.into_iter().enumerate() {
-            let h = hits[1 + k * MODES.len() + j];
-            println!("  {esr} dB, {}: {h}/{n} ({:.0} %)", label(aec), pct(h));
+            let h = hits[k][j];
+            println!("  {esr:+} dB, {}: {h}/{n} ({:.0} %)", label(aec), pct(h));
         }
     }
-    let default = 1 + MODES
+    (quiet_hits, hits)
+}
+
+/// The issue's targets at +10 dB for the default configuration's figures.
+fn assert_targets(quiet: usize, hits: &Hits) {
+    let j = MODES
         .iter()
-        .position(|m| *m == Aec::On(AecDetectorInput::DEFAULT))
+        .position(|m| *m == Aec::On(AecDetectorInput::DEFAULT, DEFAULT_FILTER_LENGTH_MS))
         .unwrap();
-    let (at10, at20) = (hits[default], hits[default + MODES.len()]);
+    let at10 = hits[ESRS.iter().position(|e| *e == 10.0).unwrap()][j];
     assert!(
-        at10 as f64 >= 0.9 * hits[0] as f64,
-        "recall at +10 dB with AEC under 90 % of the no-music recall: {hits:?}"
+        at10 as f64 >= 0.9 * quiet as f64,
+        "recall at +10 dB with AEC under 90 % of the no-music recall: {quiet} {hits:?}"
     );
     // False rejects while playing: takes the detector finds without music but not with it.
     assert!(
-        (hits[0] - at10.min(hits[0])) as f64 <= 0.15 * hits[0] as f64,
-        "false rejects at +10 dB: {hits:?}"
+        (quiet - at10.min(quiet)) as f64 <= 0.15 * quiet as f64,
+        "false rejects at +10 dB: {quiet} {hits:?}"
     );
-    let _ = at20;
+}
+
+#[test]
+#[ignore = "recall targets with music not met yet (see the module doc)"]
+fn recall_with_music_at_10_and_20_db() {
+    // The drum loop with 120 ms of delay, 3 s before each take (the hardest case: AEC3 alone
+    // mis-locks on it; the delay worker corrects it after about 1.4 s).
+    let (echo, reference) = echo_and_reference("ch-pop-esr10-d120");
+    let (quiet, hits) = recall(&echo, &reference, 3);
+    assert_targets(quiet, &hits);
+}
+
+#[test]
+#[ignore = "recall targets with music not met yet (see the module doc)"]
+fn recall_with_music_playing_for_a_while() {
+    // The ten-minute programme (60 ms delay, RT60 200 ms), 12 s before each take: the canceller
+    // has converged, as when music has been playing for a while.
+    let (echo, reference) = long_echo_and_reference();
+    let (quiet, hits) = recall(&echo, &reference, 12);
+    assert_targets(quiet, &hits);
+}
+
+/// data/aec-long/ (16 kHz): the echo as the mic hears it, and the programme.
+fn long_echo_and_reference() -> (Vec<f32>, Vec<f32>) {
+    let (echo, rate) = read_wav(&data("aec-long/echo.wav"));
+    assert_eq!(rate, 16_000);
+    let (programme, _) = read_wav(&data("aec-long/programme.wav"));
+    (f32s(&echo), f32s(&programme))
+}
+
+/// False wakes in ten minutes of music and radio talk full of near misses (data/aec-long/):
+/// without the canceller (the mic alone) and with it (AEC3's 52 ms filter and the default
+/// 150 ms one, the detector hearing either output).
+#[test]
+#[ignore = "ten minutes through simulate four times: run in release with --ignored"]
+fn false_wakes_in_ten_minutes_of_music_and_radio_talk() {
+    let (echo, programme) = long_echo_and_reference();
+    let minutes = echo.len() as f64 / 16_000.0 / 60.0;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mic, reference) = (to_i16(&echo), to_i16(&programme));
+    let mut on = 0;
+    for aec in [
+        Aec::Off,
+        Aec::On(AecDetectorInput::DEFAULT, AEC3_FILTER_LENGTH_MS),
+        Aec::On(AecDetectorInput::DEFAULT, DEFAULT_FILTER_LENGTH_MS),
+        Aec::On(AecDetectorInput::Linear, DEFAULT_FILTER_LENGTH_MS),
+    ] {
+        let n = detections(tmp.path(), "long", &mic, &reference, aec);
+        println!(
+            "false wakes in {minutes:.0} minutes of music and radio talk, {}: {n}",
+            label(aec)
+        );
+        if aec == Aec::On(AecDetectorInput::DEFAULT, DEFAULT_FILTER_LENGTH_MS) {
+            on = n;
+        }
+    }
+    assert_eq!(on, 0);
 }
 
 #[test]
@@ -221,7 +337,7 @@ fn no_false_wakes_on_music_and_radio_talk_with_aec() {
             &format!("fw-{case}"),
             &to_i16(&e),
             &to_i16(&r),
-            Aec::On(AecDetectorInput::DEFAULT),
+            Aec::On(AecDetectorInput::DEFAULT, DEFAULT_FILTER_LENGTH_MS),
         );
     }
     println!(

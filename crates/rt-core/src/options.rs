@@ -36,6 +36,9 @@ pub struct CaptureOptions {
     /// channel + 1 channels (and at least 2); this channel is the reference, the others are
     /// the microphone (reduced per `stereo_mix`).
     pub reference_channel: Option<u32>,
+    /// Echo cancellation with the reference on a second capture device (e.g. an snd-aloop
+    /// capture): its ALSA PCM, opened like `device` but read without blocking.
+    pub reference_device: Option<String>,
 }
 
 impl Default for CaptureOptions {
@@ -48,6 +51,7 @@ impl Default for CaptureOptions {
             stereo_mix: StereoMix::First,
             pace: false,
             reference_channel: None,
+            reference_device: None,
         }
     }
 }

@@ -248,6 +248,12 @@ pub struct Telemetry {
     pub suspends: AtomicU64,
     /// Read errors other than xrun/suspend that were recovered by re-preparing.
     pub read_errors: AtomicU64,
+    /// `[aec] reference = "device"`: reference device xruns/errors recovered.
+    pub reference_xruns: AtomicU64,
+    /// Reference frames given as zeros because the reference device's FIFO ran dry.
+    pub reference_missing_frames: AtomicU64,
+    /// Reference frames dropped because its FIFO grew too long (the device's clock faster).
+    pub reference_dropped_frames: AtomicU64,
     /// Frames and stream events dropped because the outbound ring was full.
     pub dropped: AtomicU64,
     /// Frames libopus failed to encode.
@@ -298,6 +304,9 @@ impl Telemetry {
             xruns: AtomicU64::new(0),
             suspends: AtomicU64::new(0),
             read_errors: AtomicU64::new(0),
+            reference_xruns: AtomicU64::new(0),
+            reference_missing_frames: AtomicU64::new(0),
+            reference_dropped_frames: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             encode_errors: AtomicU64::new(0),
             frames: AtomicU64::new(0),
@@ -329,6 +338,11 @@ impl Telemetry {
     /// Adds one to a counter. Real-time safe.
     pub fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Relaxed);
+    }
+
+    /// Adds `n` to a counter. Real-time safe.
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Relaxed);
     }
 
     /// Counts a started stream (total and by initiator). Real-time safe.
@@ -368,6 +382,9 @@ impl Telemetry {
             xruns: self.xruns.load(Relaxed),
             suspends: self.suspends.load(Relaxed),
             read_errors: self.read_errors.load(Relaxed),
+            reference_xruns: self.reference_xruns.load(Relaxed),
+            reference_missing_frames: self.reference_missing_frames.load(Relaxed),
+            reference_dropped_frames: self.reference_dropped_frames.load(Relaxed),
             dropped: self.dropped.load(Relaxed),
             encode_errors: self.encode_errors.load(Relaxed),
             frames: self.frames.load(Relaxed),
@@ -433,6 +450,9 @@ pub struct Snapshot {
     pub xruns: u64,
     pub suspends: u64,
     pub read_errors: u64,
+    pub reference_xruns: u64,
+    pub reference_missing_frames: u64,
+    pub reference_dropped_frames: u64,
     pub dropped: u64,
     pub encode_errors: u64,
     pub frames: u64,
@@ -490,6 +510,13 @@ impl Snapshot {
                 f(a.drift_ppm),
                 f(a.reference_dbfs),
                 if a.reference_playing { "playing" } else { "silent" }
+            );
+        }
+        if self.reference_xruns + self.reference_missing_frames + self.reference_dropped_frames > 0
+        {
+            s += &format!(
+                "reference device: frames missing (zeros) {}  dropped {}  xruns {}\n",
+                self.reference_missing_frames, self.reference_dropped_frames, self.reference_xruns
             );
         }
         if self.latency.count > 0 {

@@ -247,6 +247,46 @@ fn delay_hint_out_of_range_is_refused() {
 }
 
 #[test]
+fn filter_length_is_checked_and_rounded_up_to_blocks() {
+    for (ms, ok) in [
+        (19, false),
+        (20, true),
+        (150, true),
+        (400, true),
+        (401, false),
+    ] {
+        let cfg = AecConfig {
+            filter_length_ms: ms,
+            ..AecConfig::new(AecRate::Hz16000)
+        };
+        assert_eq!(EchoCanceller::new(cfg).is_ok(), ok, "{ms} ms");
+    }
+    let blocks = |ms| {
+        AecConfig {
+            filter_length_ms: ms,
+            ..AecConfig::new(AecRate::Hz16000)
+        }
+        .filter_length_blocks()
+    };
+    assert_eq!(blocks(AEC3_FILTER_LENGTH_MS), 13);
+    assert_eq!(blocks(150), 38);
+}
+
+#[test]
+fn a_long_filter_removes_echo_too() {
+    let (mic, reference) = echo_case(16_000, 6, 40);
+    let cfg = AecConfig {
+        filter_length_ms: 150,
+        ..AecConfig::new(AecRate::Hz16000)
+    };
+    let mut aec = EchoCanceller::new(cfg).unwrap();
+    let out = cancel(&mut aec, &mic, &reference);
+    let (a, b) = (2 * 16_000, out.len());
+    let erle = 10.0 * (energy(&mic[a..b]) / energy(&out[a..b])).log10();
+    assert!(erle >= 25.0, "ERLE {erle:.1} dB");
+}
+
+#[test]
 fn can_move_to_the_realtime_thread() {
     fn send<T: Send>() {}
     send::<EchoCanceller>();

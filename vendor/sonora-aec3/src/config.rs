@@ -527,6 +527,10 @@ pub struct Filter {
     pub high_pass_filter_echo_reference: bool,
     /// Whether to export the linear AEC output for external use.
     pub export_linear_aec_output: bool,
+    /// ama-engine patch: stop adapting the linear filters while the render signal has
+    /// sustained narrow-band peaks (upstream behaviour, default: true). Music is made of such
+    /// peaks; with it, the filters adapt only between notes.
+    pub gate_adaptation_on_narrow_bands: bool,
 }
 
 impl Default for Filter {
@@ -566,6 +570,7 @@ impl Default for Filter {
             use_linear_filter: true,
             high_pass_filter_echo_reference: false,
             export_linear_aec_output: false,
+            gate_adaptation_on_narrow_bands: true,
         }
     }
 }

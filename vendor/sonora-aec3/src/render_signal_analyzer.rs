@@ -105,6 +105,8 @@ fn identify_strong_narrow_band_component(
 #[derive(Debug)]
 pub(crate) struct RenderSignalAnalyzer {
     strong_peak_freeze_duration: usize,
+    /// ama-engine patch: `config.filter.gate_adaptation_on_narrow_bands`.
+    gate_adaptation: bool,
     narrow_band_counters: [usize; FFT_LENGTH_BY_2 - 1],
     narrow_peak_band: Option<usize>,
     narrow_peak_counter: usize,
@@ -120,6 +122,7 @@ impl RenderSignalAnalyzer {
     pub(crate) fn new(config: &EchoCanceller3Config) -> Self {
         Self {
             strong_peak_freeze_duration: config.filter.refined.length_blocks,
+            gate_adaptation: config.filter.gate_adaptation_on_narrow_bands,
             narrow_band_counters: [0; FFT_LENGTH_BY_2 - 1],
             narrow_peak_band: None,
             narrow_peak_counter: 0,
@@ -148,11 +151,14 @@ impl RenderSignalAnalyzer {
     /// Returns true if the render signal is poorly exciting.
     pub(crate) fn poor_signal_excitation(&self) -> bool {
         debug_assert!(self.narrow_band_counters.len() > 2);
-        self.narrow_band_counters.iter().any(|&a| a > 10)
+        self.gate_adaptation && self.narrow_band_counters.iter().any(|&a| a > 10)
     }
 
     /// Zeros the array around regions with narrow band signal characteristics.
     pub(crate) fn mask_regions_around_narrow_bands(&self, v: &mut [f32; FFT_LENGTH_BY_2_PLUS_1]) {
+        if !self.gate_adaptation {
+            return;
+        }
         if self.narrow_band_counters[0] > COUNTER_THRESHOLD {
             v[1] = 0.0;
             v[0] = 0.0;

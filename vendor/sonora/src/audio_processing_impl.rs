@@ -1285,11 +1285,15 @@ impl AudioProcessingImpl {
         let num_render_channels = self.num_reverse_channels();
         let num_capture_channels = self.num_proc_channels();
 
-        let mut config = EchoCanceller3Config::default();
+        // ama-engine patch: a caller's AEC3 configuration replaces both defaults.
+        let mut config = ec.aec3.clone().unwrap_or_default();
         config.echo_removal_control.transparent_mode = ec.transparent_mode;
         // ama-engine patch: the linear output, when asked for (both configs must agree).
         config.filter.export_linear_aec_output = ec.export_linear_output;
-        let mut multichannel = EchoCanceller3Config::create_default_multichannel_config();
+        let mut multichannel = match &ec.aec3 {
+            Some(c) => c.clone(),
+            None => EchoCanceller3Config::create_default_multichannel_config(),
+        };
         multichannel.filter.export_linear_aec_output = ec.export_linear_output;
         let multichannel_config = Some(multichannel);
 

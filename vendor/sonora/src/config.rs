@@ -171,7 +171,7 @@ impl Default for HighPassFilter {
 }
 
 /// Echo canceller (AEC3) settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct EchoCanceller {
     /// Enforce the highpass filter to be on (default: true). Has no effect
     /// in mobile mode.
@@ -185,6 +185,10 @@ pub struct EchoCanceller {
     /// ama-engine patch: keep the linear echo canceller's output (before the suppressor),
     /// readable with `AudioProcessing::linear_aec_output` (default: false).
     pub export_linear_output: bool,
+    /// ama-engine patch: the full AEC3 configuration to use instead of the default one (mono
+    /// and multichannel alike); `transparent_mode` and `export_linear_output` above still
+    /// apply on top of it (default: None).
+    pub aec3: Option<EchoCanceller3Config>,
 }
 
 impl Default for EchoCanceller {
@@ -193,11 +197,12 @@ impl Default for EchoCanceller {
             enforce_high_pass_filtering: true,
             transparent_mode: TransparentModeType::default(),
             export_linear_output: false,
+            aec3: None,
         }
     }
 }
 
-pub use sonora_aec3::config::TransparentModeType;
+pub use sonora_aec3::config::{EchoCanceller3Config, TransparentModeType};
 
 /// Background noise suppression settings.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -43,6 +43,15 @@ fn two_thousand_periods_with_the_echo_canceller_at_48_khz_allocate_nothing() {
 }
 
 #[test]
+fn two_thousand_periods_with_a_long_filter_and_the_linear_detector_input_allocate_nothing() {
+    run(Some(AecOptions {
+        filter_length_ms: 200,
+        detector_input: rt_core::aec::AecDetectorInput::Linear,
+        ..AecOptions::default()
+    }));
+}
+
+#[test]
 fn two_thousand_periods_with_a_device_reference_allocate_nothing() {
     run(Some(AecOptions {
         reference: ReferenceSource::Device,

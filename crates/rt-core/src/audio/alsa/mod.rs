@@ -8,12 +8,14 @@
 mod fault;
 mod open;
 mod pcm;
+pub mod reference;
 
 use alsa::pcm::PCM;
 
 pub use fault::{FaultPcm, FaultSwitch};
 pub use open::{probe, Negotiated};
 pub use pcm::CapturePcm;
+pub use reference::ReferenceCapture;
 
 use engine_base::now_ns;
 use nix::errno::Errno;
@@ -39,6 +41,8 @@ pub struct AlsaSource<P: CapturePcm = PCM> {
     /// The echo reference's channel, and the reference of the period last read.
     reference_channel: Option<usize>,
     ref_buf: Vec<i16>,
+    /// `[aec] reference = "device"`: the second capture device (real ALSA only).
+    ref_device: Option<ReferenceCapture<PCM>>,
     pacer: Option<Pacer>,
     periods_read: u64,
     started: bool,
@@ -57,7 +61,7 @@ impl AlsaSource<PCM> {
     /// Opens and configures the device. Not real-time safe.
     pub fn open(cfg: &CaptureOptions) -> Result<Self, CaptureError> {
         let (pcm, neg) = open::open(cfg)?;
-        Ok(Self::with_pcm(pcm, neg, cfg))
+        Self::with_pcm(pcm, neg, cfg).with_reference_device(cfg)
     }
 
     /// Opens the device with the test-only fault switch around it (`None`: unarmed, every
@@ -67,7 +71,7 @@ impl AlsaSource<PCM> {
         faults: Option<FaultSwitch>,
     ) -> Result<AlsaSource<FaultPcm<PCM>>, CaptureError> {
         let (pcm, neg) = open::open(cfg)?;
-        Ok(AlsaSource::with_pcm(FaultPcm::new(pcm, faults), neg, cfg))
+        AlsaSource::with_pcm(FaultPcm::new(pcm, faults), neg, cfg).with_reference_device(cfg)
     }
 }
 
@@ -86,6 +90,7 @@ impl<P: CapturePcm> AlsaSource<P> {
                 .map(|c| c as usize)
                 .filter(|&c| c < neg.channels as usize),
             ref_buf: vec![0; period],
+            ref_device: None,
             pacer: cfg.pace.then(|| {
                 Pacer::new(std::time::Duration::from_nanos(
                     period as u64 * 1_000_000_000 / u64::from(neg.rate),
@@ -95,6 +100,20 @@ impl<P: CapturePcm> AlsaSource<P> {
             periods_read: 0,
             started: false,
         }
+    }
+
+    /// Opens `cfg.reference_device`, if any, at the microphone's rate and period. Not
+    /// real-time safe.
+    fn with_reference_device(mut self, cfg: &CaptureOptions) -> Result<Self, CaptureError> {
+        if let Some((pcm, neg)) = open::open_reference(cfg)? {
+            self.ref_device = Some(ReferenceCapture::with_pcm(
+                pcm,
+                neg.channels as usize,
+                self.period,
+                cfg.pace,
+            ));
+        }
+        Ok(self)
     }
 
     /// What the device accepted.
@@ -183,7 +202,7 @@ impl<P: CapturePcm> CaptureSource for AlsaSource<P> {
     }
 
     fn reference(&self) -> Option<&[i16]> {
-        self.reference_channel.map(|_| &self.ref_buf[..])
+        (self.reference_channel.is_some() || self.ref_device.is_some()).then_some(&self.ref_buf[..])
     }
 
     /// Reads one period, looping over partial reads and recovering from faults.
@@ -220,6 +239,9 @@ impl<P: CapturePcm> CaptureSource for AlsaSource<P> {
             }
         }
         self.reduce_to_mono(buf);
+        if let Some(r) = &mut self.ref_device {
+            r.read(&mut self.ref_buf, tel);
+        }
         let capture_ns = match &self.pacer {
             Some(p) => p.due_ns(self.periods_read),
             None => {

@@ -32,7 +32,26 @@ pub fn probe(cfg: &CaptureOptions) -> Result<(), CaptureError> {
 /// Opens `cfg.device` for capture as S16_LE at `cfg.rate`, mono when the device allows it
 /// (else stereo, reduced per `cfg.stereo_mix`), with the configured period and buffer.
 pub fn open(cfg: &CaptureOptions) -> Result<(PCM, Negotiated), CaptureError> {
-    let pcm = PCM::new(&cfg.device, Direction::Capture, false)
+    open_mode(cfg, false)
+}
+
+/// The echo reference's device (`cfg.reference_device`) as [`open`] opens the microphone,
+/// mono or stereo, but non-blocking (the real-time loop drains it without waiting).
+pub fn open_reference(cfg: &CaptureOptions) -> Result<Option<(PCM, Negotiated)>, CaptureError> {
+    let Some(device) = &cfg.reference_device else {
+        return Ok(None);
+    };
+    let rcfg = CaptureOptions {
+        device: device.clone(),
+        reference_channel: None,
+        reference_device: None,
+        ..cfg.clone()
+    };
+    open_mode(&rcfg, true).map(Some)
+}
+
+fn open_mode(cfg: &CaptureOptions, nonblock: bool) -> Result<(PCM, Negotiated), CaptureError> {
+    let pcm = PCM::new(&cfg.device, Direction::Capture, nonblock)
         .map_err(|e| device_err(cfg, "cannot open for capture (is the PCM name right?)", e))?;
     let negotiated = {
         let hw = HwParams::any(&pcm).map_err(|e| device_err(cfg, "no hardware parameters", e))?;
