@@ -3,11 +3,11 @@
 //! microphone plus a second mono file as the reference (a second device).
 //!
 //! **Streamed**: [`WavSource::open`] reads only the header; each period is read from the file
-//! when the loop asks for it (hound's sample reader over a 64 KiB `BufReader`), so memory
-//! does not grow with the input's length. That read is the source's blocking call, the
-//! counterpart of the ALSA read; it allocates nothing (hound reads each sample into a stack
-//! buffer, the `BufReader` refills its own buffer). Only a failed read allocates, for its
-//! error message, and the loop ends there. The last partial period is padded with silence;
+//! when the loop asks for it (hound parses the header; the sample bytes are then read in
+//! blocks into a stack buffer through a 64 KiB `BufReader`), so memory does not grow with the
+//! input's length. That read is the source's blocking call, the counterpart of the ALSA read;
+//! it allocates nothing. Only a failed read allocates, for its error message, and the loop
+//! ends there. The last partial period is padded with silence;
 //! then the source ends. A reference file is cut or padded with silence to the microphone's
 //! length.
 
@@ -25,6 +25,9 @@ use super::{CaptureError, CaptureSource, Period};
 
 /// Bytes buffered per file between reads (0.68 s of 48 kHz mono).
 const READ_BUFFER: usize = 64 * 1024;
+/// Bytes converted per step of [`Input::read_frames`] (a stack buffer; a whole number of
+/// 1- and 2-channel sample frames).
+const READ_BLOCK: usize = 4096;
 
 /// A scripted command at a source sample position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +37,13 @@ pub struct Scripted {
     pub command: Command,
 }
 
-/// One WAV stream being read, sample frame by sample frame.
+/// One WAV stream being read: the reader positioned in the data chunk, and what is left of it.
 struct Input {
-    reader: hound::WavReader<Box<dyn Read + Send>>,
+    reader: Box<dyn Read + Send>,
+    /// Sample frames in the file, from its header.
+    frames: usize,
+    /// Bytes of sample data not read yet.
+    remaining: usize,
     channels: usize,
     /// For error messages.
     path: String,
@@ -104,8 +111,11 @@ impl Input {
                 spec.sample_rate
             )));
         }
+        let frames = reader.duration() as usize;
         let input = Self {
-            reader,
+            frames,
+            remaining: frames * 2 * usize::from(channels),
+            reader: reader.into_inner(),
             channels: usize::from(channels),
             path: path.display().to_string(),
         };
@@ -114,7 +124,7 @@ impl Input {
 
     /// Sample frames (samples per channel) in the file, from its header.
     fn frames(&self) -> usize {
-        self.reader.duration() as usize
+        self.frames
     }
 
     /// Reads up to `mic.len()` sample frames: channel `mic_channel` into `mic` and, when
@@ -127,34 +137,61 @@ impl Input {
         mic_channel: usize,
         mut reference: Option<(&mut [i16], usize)>,
     ) -> Result<usize, CaptureError> {
-        let mut samples = self.reader.samples::<i16>();
-        for (i, m) in mic.iter_mut().enumerate() {
-            for ch in 0..self.channels {
-                let s = match samples.next() {
-                    Some(Ok(s)) => s,
-                    // A partial last frame counts as the end.
-                    None => return Ok(i),
-                    Some(Err(e)) => {
-                        return Err(CaptureError::File {
-                            path: self.path.clone(),
-                            message: format!("read failed: {e}"),
-                        })
-                    }
-                };
-                if ch == mic_channel {
-                    *m = s;
+        let frame_bytes = 2 * self.channels;
+        let mut bytes = [0u8; READ_BLOCK];
+        let mut done = 0;
+        while done < mic.len() {
+            let frames = (mic.len() - done).min(READ_BLOCK / frame_bytes);
+            let want = (frames * frame_bytes).min(self.remaining);
+            let got = read_full(&mut self.reader, &mut bytes[..want]).map_err(|e| {
+                CaptureError::File {
+                    path: self.path.clone(),
+                    message: format!("read failed: {e}"),
                 }
+            })?;
+            if got < want {
+                return Err(CaptureError::File {
+                    path: self.path.clone(),
+                    message: format!(
+                        "read failed: the file ends {} bytes before its header's length",
+                        self.remaining - got
+                    ),
+                });
+            }
+            self.remaining -= got;
+            let sample =
+                |frame: &[u8], ch: usize| i16::from_le_bytes([frame[2 * ch], frame[2 * ch + 1]]);
+            for (k, frame) in bytes[..got].chunks_exact(frame_bytes).enumerate() {
+                mic[done + k] = sample(frame, mic_channel);
                 if let Some((r, rc)) = reference.as_mut() {
-                    if ch == *rc {
-                        if let Some(x) = r.get_mut(i) {
-                            *x = s;
-                        }
+                    if let Some(x) = r.get_mut(done + k) {
+                        *x = sample(frame, *rc);
                     }
                 }
+            }
+            done += got / frame_bytes;
+            if got < frames * frame_bytes {
+                // The data ends here; a partial last frame counts as the end.
+                return Ok(done);
             }
         }
         Ok(mic.len())
     }
+}
+
+/// Reads until `buf` is full or the reader ends; returns the bytes read. Real-time safe but
+/// for the blocking read.
+fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
 
 fn file_error(path: &Path, message: String) -> CaptureError {
