@@ -15,14 +15,17 @@ the engine.
    negotiated MTU, notifications, voice bytes per second delivered.
 2. UPGRADE_TRANSPORT(RFCOMM) over BLE -> connection_details = the board's BD_ADDR; the phone
    opens BR/EDR + RFCOMM (channel from SDP), gets the version packet there, sends
-   SWITCH_TRANSPORT(RFCOMM) -> SUCCESS; a request and a tap utterance then go over RFCOMM
-   and nothing more is notified on BLE.
+   SWITCH_TRANSPORT(RFCOMM) -> SUCCESS; a request and a tap utterance then go over RFCOMM.
+   The phone closes its LE link before the BR/EDR leg (btvirt cannot authenticate BR/EDR
+   while LE is up to the same device, see phone_side), so "nothing more on BLE after the
+   switch" is not checked here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -202,6 +205,17 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         want = bytes.fromhex(board.replace(":", ""))
         res.check("UPGRADE_TRANSPORT(RFCOMM): connection_details = the board's BD_ADDR",
                   ident == want, f"{ident.hex(':') if ident else None} vs {board}")
+        # btvirt cannot authenticate a BR/EDR link while an LE link to the same device is up
+        # (BlueZ 5.66's emulator, unchanged upstream): cmd_link_key_reply_complete looks the
+        # connection up by address (match_bdaddr), finds the older LE one and sends
+        # Authentication Complete for the LE handle, so the BR/EDR link's authentication never
+        # completes and the board drops the idle link (seen: HCI_Authentication_Requested on
+        # handle 0x002B, Authentication Complete on 0x002A, then Disconnection Complete 0x13).
+        # So the phone closes its LE link before the BR/EDR leg; the switch with both links up
+        # is not made in the lab.
+        res.note("UPGRADE_TRANSPORT's BR/EDR leg runs with the LE link closed first: btvirt "
+                 "completes BR/EDR authentication on the LE handle when both are up")
+        await asyncio.wait_for(conn.disconnect(), 20)  # returns on Disconnection Complete
         t = time.monotonic()
         classic = await dev.connect(f"{board}/P", transport=PhysicalTransport.BR_EDR,
                                     timeout=60)
@@ -216,7 +230,6 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         dlc.sink = rf.feed
         ok = await rf.until(lambda: rf.reader.version is not None, 60)
         res.check(f"version packet on the new RFCOMM link (channel {channel})", bool(ok))
-        ble_mark = len(ble.reader.frames)
         r, _ = await rf.request(ph.envelope(SWITCH_TRANSPORT, ph.pb_int(1, RFCOMM)))
         err = next((x for f, _, v in ph.pb_fields(r or b"") if f == 9
                     for g, _, x in ph.pb_fields(v) if g == 1), 0)
@@ -230,17 +243,16 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         res.check("tap after the switch: START_SPEECH and voice over RFCOMM",
                   u2["start"] is not None and bool(u2.get("voice")),
                   f"{len(u2.get('voice') or [])} voice frames")
-        res.check("nothing more on BLE after the switch", len(ble.reader.frames) == ble_mark,
-                  f"{len(ble.reader.frames) - ble_mark} frames")
         res.figure("rfcomm_voice_bytes_per_s", u2.get("bytes_per_s"))
         await asyncio.gather(asyncio.wait_for(classic.disconnect(), 20),
-                             asyncio.wait_for(conn.disconnect(), 20), return_exceptions=True)
+                             return_exceptions=True)
 
 
 def main() -> int:
     # Bumble's own log (HCI, SMP, RFCOMM) next to the engine's, for the BR/EDR leg.
     import logging
-    logging.basicConfig(filename=str(labkit.LAB_OUT / "bumble.log"), level=logging.DEBUG)
+    logging.basicConfig(filename=str(labkit.LAB_OUT / "bumble.log"), level=logging.DEBUG if os.environ.get("LAB_TRACE") == "1" else logging.INFO,
+                        format="%(asctime)s %(levelname)s:%(name)s:%(message)s")
     res = Result("ama-ble")
     env = labkit.bt_env()
     (LAB_RUN / "state").mkdir(parents=True, exist_ok=True)
