@@ -45,7 +45,7 @@ ph.assume_board_io_capability()
 CONFIG = REPO / "scripts" / "lab" / "engine.toml"
 CONTROL = LAB_RUN / "control.sock"
 START_SPEECH, ENDPOINT_SPEECH, NOTIFY_SPEECH_STATE = 11, 13, 14
-UPGRADE_TRANSPORT, SWITCH_TRANSPORT, RFCOMM = 30, 31, 1
+UPGRADE_TRANSPORT, SWITCH_TRANSPORT, RFCOMM, KEEP_ALIVE = 30, 31, 1, 55
 OPUS_32K_FRAME = 80
 SMALL_MTU = 64
 
@@ -58,11 +58,18 @@ class Link:
         self.reader = ph.FrameReader()
         self.times: list[float] = []
         self.event = asyncio.Event()
+        self.keepalives = 0
 
     def feed(self, data: bytes) -> None:
         n = len(self.reader.frames)
         self.reader.feed(bytes(data))
         self.times += [time.monotonic()] * (len(self.reader.frames) - n)
+        for stream, payload in self.reader.frames[n:]:
+            # KeepAlive: either direction, answered SUCCESS (spec, "Commands").
+            if stream == 0 and ph.command_of(payload) == KEEP_ALIVE \
+                    and not ph.is_response(payload):
+                self.keepalives += 1
+                asyncio.get_running_loop().create_task(self.send(ph.reply(KEEP_ALIVE)))
         self.event.set()
 
     async def until(self, pred, timeout: float):

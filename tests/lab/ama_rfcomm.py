@@ -255,6 +255,12 @@ def main() -> int:
         utts = one.get("utterances", []) + two.get("utterances", [])
         res.figure("utterances", ",".join(f"{u['initiator']}:{u['voice_frames']}:"
                                           f"{u['ending']}" for u in utts))
+        turns = [u for u in one.get("utterances", []) if u.get("continuation")]
+        res.check("both second turns (PROVIDE_SPEECH) carried voice, none stopped by the board",
+                  len(turns) == 2 and all(u["voice_frames"] > 0
+                                          and "accessory_stop" not in json.dumps(u["ending"])
+                                          for u in turns),
+                  json.dumps([(u["dialog"], u["voice_frames"], u["ending"]) for u in turns]))
         cut = [u for u in one.get("utterances", []) if u.get("ending") == "link_closed"]
         res.check("the utterance cut by the link loss ended as link_closed", len(cut) == 1,
                   json.dumps([u.get("ending") for u in one.get("utterances", [])]))
