@@ -370,8 +370,15 @@ async def power_off_radio(dev: Device) -> None:
     """The phone turns Bluetooth off, as a Linux host does on `btmgmt power off`: every link
     is disconnected with reason 0x15 (Remote Device Terminated Connection due to Power Off),
     then the controller is reset. (btvirt emulates no supervision timeout: a controller that
-    just goes silent, HCI_Reset alone, leaves the board's link up forever.)"""
+    just goes silent, HCI_Reset alone, leaves the board's link up forever.) Page and inquiry
+    scan go off first, as Linux does (hci_power_off_sync): otherwise a link the board opened
+    between the disconnection and the reset stayed up at the board for good (btvirt's reset
+    drops the phone's side of its links without telling the board; seen in the bluez suite:
+    bluetoothd's "disconnected, reason 3" then at once "connected" again, Connected stuck)."""
     from bumble import hci
+    if dev.classic_enabled:
+        with contextlib.suppress(Exception):
+            await dev.host.send_command(hci.HCI_Write_Scan_Enable_Command(scan_enable=0))
     for conn in list(dev.connections.values()):
         with contextlib.suppress(Exception):
             await dev.host.send_command(hci.HCI_Disconnect_Command(
