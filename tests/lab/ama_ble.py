@@ -9,6 +9,8 @@ Bumble on hci1, dual mode (LE for GATT, BR/EDR for the upgrade), inside the pair
 The phone's AMA side is written here from the spec's tables (phone.py), sharing no code with
 the engine.
 
+0. The notify subscription (CCCD write) is refused before bonding (Insufficient Encryption)
+   and accepted after.
 1. An utterance over BLE: a tap on the control socket -> START_SPEECH; the phone accepts it,
    voice arrives cut into notifications of at most ATT MTU - 3 bytes; the phone rebuilds the
    frames (whole 80-byte Opus frames at 32 kbps) and endpoints after ~3 s. Figures: the
@@ -35,6 +37,7 @@ import labkit  # noqa: E402
 import phone as ph  # noqa: E402
 from labkit import LAB_RUN, REPO, Result, log  # noqa: E402
 
+from bumble.att import ATT_Error  # noqa: E402
 from bumble.core import UUID, PhysicalTransport  # noqa: E402
 from bumble.device import Peer  # noqa: E402
 from bumble.hci import OwnAddressType  # noqa: E402
@@ -155,6 +158,13 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         await svc.discover_characteristics()
         notify = next(iter(svc.get_characteristics_by_uuid(UUID(ph.AMA_NOTIFY))))
         write = next(iter(svc.get_characteristics_by_uuid(UUID(ph.AMA_WRITE))))
+        try:
+            await notify.subscribe(lambda _value: None)
+            res.check("notify subscription refused before bonding", False,
+                      "accepted on a plain link")
+        except ATT_Error as e:
+            res.check("notify subscription refused before bonding (Insufficient Encryption)",
+                      e.error_code == ph.ATT_INSUFFICIENT_ENCRYPTION, e.error_name)
         t = time.monotonic()
         await asyncio.wait_for(conn.pair(), 120)
         res.figure("pairing_s", round(time.monotonic() - t, 1))
@@ -163,7 +173,12 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
             for i in range(0, len(data), mtu - 3):
                 await write.write_value(data[i:i + mtu - 3], with_response=True)
         ble = Link("ble", ble_send)
-        await notify.subscribe(ble.feed)
+        try:
+            await notify.subscribe(ble.feed)
+            res.check("notify subscription accepted after bonding", True)
+        except ATT_Error as e:
+            res.check("notify subscription accepted after bonding", False, e.error_name)
+            return
         mtu = conn.att_mtu  # after both exchanges
         res.figure("att_mtu", mtu)
         ok = await ble.until(lambda: ble.reader.version is not None, 60)

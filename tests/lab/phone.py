@@ -371,10 +371,11 @@ async def power_off_radio(dev: Device) -> None:
     is disconnected with reason 0x15 (Remote Device Terminated Connection due to Power Off),
     then the controller is reset. (btvirt emulates no supervision timeout: a controller that
     just goes silent, HCI_Reset alone, leaves the board's link up forever.) Page and inquiry
-    scan go off first, as Linux does (hci_power_off_sync): otherwise a link the board opened
+    scan go off first, as Linux does (hci_power_off_sync): otherwise a link that came up
     between the disconnection and the reset stayed up at the board for good (btvirt's reset
     drops the phone's side of its links without telling the board; seen in the bluez suite:
-    bluetoothd's "disconnected, reason 3" then at once "connected" again, Connected stuck)."""
+    bluetoothd's "disconnected, reason 3" then at once "connected" again, with no connect
+    asked for by the engine, and Connected stuck)."""
     from bumble import hci
     if dev.classic_enabled:
         with contextlib.suppress(Exception):
