@@ -227,33 +227,33 @@ impl AmaService {
                         }
                     }
                     Io::Read(n) => {
-                    let now = epoch.elapsed();
-                    let mut close = None;
-                    match n {
-                        Ok(n) if n > 0 => {
-                            if let Some(a) = link.as_mut() {
-                                for f in a.receive(&buf[..n]) {
-                                    session.on_frame(now, f, &mut out);
-                                }
-                                if a.garbage > guard.max_garbage {
-                                    close = Some(format!("{} malformed bytes", a.garbage));
+                        let now = epoch.elapsed();
+                        let mut close = None;
+                        match n {
+                            Ok(n) if n > 0 => {
+                                if let Some(a) = link.as_mut() {
+                                    for f in a.receive(&buf[..n]) {
+                                        session.on_frame(now, f, &mut out);
+                                    }
+                                    if a.garbage > guard.max_garbage {
+                                        close = Some(format!("{} malformed bytes", a.garbage));
+                                    }
                                 }
                             }
+                            Err(e) => close = Some(format!("failed: {e}")),
+                            Ok(_) => close = Some("closed by the peer".into()),
                         }
-                        Err(e) => close = Some(format!("failed: {e}")),
-                        Ok(_) => close = Some("closed by the peer".into()),
-                    }
-                    if let Some(why) = close {
-                        if let Some(mut a) = link.take() {
-                            if let Some(e) = a.decoder.finish() {
-                                warn!("ama: {}: {e}", a.link.peer);
+                        if let Some(why) = close {
+                            if let Some(mut a) = link.take() {
+                                if let Some(e) = a.decoder.finish() {
+                                    warn!("ama: {}: {e}", a.link.peer);
+                                }
+                                info!("ama: link to {}: {why}", a.link.peer);
+                                let _ = a.link.writer.shutdown().await;
                             }
-                            info!("ama: link to {}: {why}", a.link.peer);
-                            let _ = a.link.writer.shutdown().await;
+                            session.link_down(now, &mut out);
                         }
-                        session.link_down(now, &mut out);
                     }
-                }
                 },
                 (i, n) = read_any(&mut candidates, &mut cbuf) => {
                     let now = epoch.elapsed();
