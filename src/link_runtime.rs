@@ -12,7 +12,7 @@ use anyhow::Context;
 use engine_base::messages::{Command, Outbound};
 use rt_core::realtime::LoopOutcome;
 use rtrb::{Consumer, Producer};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::ama::AmaService;
 use crate::bridge::Bridge;
@@ -20,6 +20,9 @@ use crate::config::Config;
 
 /// After the capture ends, how long the link may take to deliver what is in flight.
 const DRAIN_GRACE: Duration = Duration::from_secs(3);
+/// After a stop, the AMA sender gets this long to close its link (shut down, so the phone
+/// learns it: bluetoothd holds its own descriptor of an RFCOMM link) and log its counters.
+const SENDER_STOP: Duration = Duration::from_secs(3);
 
 /// Pushes commands from the async side into the RT command ring. A full ring is retried a
 /// few milliseconds later (the RT thread drains it every period): commands are never dropped.
@@ -112,11 +115,23 @@ pub fn serve_with(
             }
         };
         match ama {
-            Some((svc, outbound)) => tokio::select! {
-                // The sender ends by itself once the capture has ended and the rest is sent.
-                r = svc.run(outbound, tx) => r.context("AMA link failed"),
-                () = ended => Ok(()),
-            },
+            Some((mut svc, outbound)) => {
+                let (stop_sender, stopped) = watch::channel(false);
+                svc.shutdown_on(stopped);
+                let run = svc.run(outbound, tx);
+                tokio::pin!(run);
+                tokio::select! {
+                    // The sender ends by itself once the capture has ended and the rest is sent.
+                    r = &mut run => r.context("AMA link failed"),
+                    () = ended => {
+                        let _ = stop_sender.send(true);
+                        match tokio::time::timeout(SENDER_STOP, &mut run).await {
+                            Ok(r) => r.context("AMA link failed"),
+                            Err(_) => Ok(()),
+                        }
+                    }
+                }
+            }
             None => {
                 ended.await;
                 Ok(())

@@ -12,7 +12,11 @@
 # - `--phone bumble` (default): hci1 is taken from bluetoothd (powered off, then the phone
 #   opens it through the HCI user channel), so bluetoothd serves the board alone: its default
 #   agent is the engine's, its SDP database is the board's;
-# - `--bluealsa`: bluez-alsa's daemon as the board's A2DP sink on hci0.
+# - `--bluealsa`: bluez-alsa's daemon as the board's A2DP sink on hci0;
+# - LAB_TRACE=1 (from scripts/lab/run.sh): btmon records both controllers' HCI traffic
+#   ($LAB_OUT/btmon.snoop, read with `btmon -r`), the kernel's RFCOMM debug messages go to
+#   $LAB_OUT/dmesg.log (dynamic debug, kept off the console), and every 2 s the kernel stacks
+#   of krfcommd and btvirt go to $LAB_OUT/stacks.log.
 # Writes $LAB_RUN/bt.env (addresses) and prints one line per step. Calling it again restarts
 # the stack from scratch (no pairing kept).
 set -euo pipefail
@@ -45,7 +49,7 @@ wait_for() { # seconds description command...
 }
 
 # A fresh stack each time: stop what an earlier call started (by its recorded pid).
-for d in bluealsa bluetoothd btvirt; do
+for d in sampler dmesg btmon bluealsa bluetoothd btvirt; do
   if [ -f "$LAB_RUN/$d.pid" ]; then
     pid=$(cat "$LAB_RUN/$d.pid"); rm -f "$LAB_RUN/$d.pid"
     kill "$pid" 2>/dev/null || true
@@ -64,6 +68,25 @@ fi
 wait_for 30 "the system bus" test -S /run/dbus/system_bus_socket
 echo "guest-bt: system bus up"
 
+if [ "${LAB_TRACE:-0}" = 1 ]; then
+  btmon -w "$LAB_OUT/btmon.snoop" >/dev/null 2>&1 &
+  echo $! >"$LAB_RUN/btmon.pid"
+  modprobe bluetooth && modprobe rfcomm || true
+  mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug || true
+  dmesg -n 1 || true
+  echo 'module rfcomm +p' >/sys/kernel/debug/dynamic_debug/control || true
+  dmesg -w --time-format iso >"$LAB_OUT/dmesg.log" 2>&1 &
+  echo $! >"$LAB_RUN/dmesg.pid"
+  (while sleep 2; do
+     echo "== $(date +%T.%N)"
+     for p in $(pgrep -x krfcommd) $(cat "$LAB_RUN/btvirt.pid" 2>/dev/null); do
+       echo "-- $p $(cat /proc/$p/comm 2>/dev/null) wchan=$(cat /proc/$p/wchan 2>/dev/null)"
+       cat "/proc/$p/stack" 2>/dev/null
+     done
+   done) >"$LAB_OUT/stacks.log" 2>&1 &
+  echo $! >"$LAB_RUN/sampler.pid"
+  echo "guest-bt: tracing (btmon, rfcomm dynamic debug, krfcommd stacks)"
+fi
 modprobe hci_vhci
 # Fresh bluetoothd state (the overlay is thrown away with the VM anyway).
 rm -rf /var/lib/bluetooth && mkdir -p /var/lib/bluetooth && chmod 700 /var/lib/bluetooth

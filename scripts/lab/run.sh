@@ -40,7 +40,7 @@ LAB_OUT="$(cd "$LAB_OUT" && pwd)"
 
 # The guest gets no environment from here but what is named on its command line.
 cmd="cd $(printf '%q' "$REPO") && exec env LAB_OUT=$(printf '%q' "$LAB_OUT") LAB_RUN=/run/lab LAB_T0=$(date +%s.%N)"
-for v in AMA_LOG LAB_ENGINE LAB_VERBOSE; do
+for v in AMA_LOG LAB_ENGINE LAB_VERBOSE LAB_TRACE LAB_PHONE_RCVBUF; do
   [ -n "${!v:-}" ] && cmd+=" $v=$(printf '%q' "${!v}")"
 done
 for a in "$@"; do cmd+=" $(printf '%q' "$a")"; done

@@ -12,9 +12,9 @@ main() {
 cd "$(dirname "$0")/../.."
 
 SUITES=("$@")
-# The default: the suites seen passing. ama-ble, ama-rfcomm and phone-bluez run when named
-# (their status: README, "the lab").
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(pairing-ble-closed pairing-ble-open pairing-bredr bluez alsa)
+# The default: the suites seen passing. phone-bluez runs when named (its status: README,
+# "the lab"). alsa last: it unbinds snd-aloop's card.
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(pairing-ble-closed pairing-ble-open pairing-bredr bluez ama-rfcomm ama-ble alsa)
 
 bash scripts/lab/setup.sh
 # The ALSA suite plays the generated demo clip (idempotent).

@@ -12,34 +12,45 @@
 //! a link alive (the session's link timeout counts frames). A link declared dead by the
 //! session (keep-alive / link timeout) is closed, and the next connection takes its place. A
 //! dropped link mid-utterance ends the stream cleanly (Command::End) and the next connection is
-//! accepted. Writes that stall longer than the link timeout drop the link. Not real-time safe
-//! (runs on the async side).
+//! accepted. **Writes never block the sender**: bytes for the phone wait in the link's
+//! [`Outbox`] and are written as the link takes them, so a flow-controlled link (an RFCOMM
+//! phone slow to return credits) still has its requests read and the ring drained; a link that
+//! takes none of the waiting bytes for the session's link timeout, or lets more than
+//! `MAX_OUTBOX` bytes pile up, is closed. Closing a link shuts its socket down (others may
+//! hold the same socket: bluetoothd does for RFCOMM). Not real-time safe (runs on the async
+//! side).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use ama_proto::envelope;
 use ama_proto::proto::MediaControl;
 use ama_proto::session::{
     FeatureValue, LinkAction, Outgoing, Output, Session, SessionStats, StateStore,
 };
-use ama_proto::transport::{
-    encode_envelope, encode_voice, DecodeError, Decoder, Frame, VersionPacket,
-};
+use ama_proto::transport::{encode_envelope, encode_voice, VersionPacket};
 use engine_base::messages::{Command, Outbound};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tracing::{info, warn};
 
-use crate::ama::link::{AmaError, Link, Listener};
+use crate::ama::active::{
+    drop_link, extract, link_io, read_any, start_link, Active, Io, WRITE_TIMEOUT,
+};
+use crate::ama::link::{AmaError, Listener};
 use crate::ama::store::FileStore;
 use crate::config::Config;
 
 /// How often the outbound ring is polled and the session's timers run.
 pub const POLL: Duration = Duration::from_millis(4);
-/// A write that takes longer than this drops the link (a phone that stopped reading).
-const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A link that takes none of its waiting bytes for this long is closed when the session has
+/// no link timeout of its own.
+const STALL_LIMIT: Duration = Duration::from_secs(30);
+/// What waits for a link the session closes gets this long to be written.
+const CLOSE_FLUSH: Duration = Duration::from_secs(1);
+/// More bytes than this waiting for a link close it (about 30 s of 32 kbps voice, with
+/// framing, is 130 kB).
+const MAX_OUTBOX: usize = 512 * 1024;
 /// Connections waiting to prove themselves while a phone is linked; a further one drops the
 /// oldest.
 const MAX_CANDIDATES: usize = 4;
@@ -139,6 +150,7 @@ impl AmaService {
             .store
             .take()
             .unwrap_or_else(|| Box::new(FileStore::new(&self.cfg.ama.state_dir)));
+        let stall_limit = settings.link_timeout.unwrap_or(STALL_LIMIT);
         let mut session = Session::new(settings, store);
         let version = VersionPacket::new(
             self.cfg.ama.transport_packet_size,
@@ -161,11 +173,15 @@ impl AmaService {
         let mut buf = vec![0u8; 4096];
         let mut cbuf = vec![0u8; 4096];
         let mut source_ended = false;
+        // What the last bytes get at the end: all of WRITE_TIMEOUT once the capture ended (the
+        // utterance's tail), CLOSE_FLUSH on a shutdown.
+        let mut last_flush = WRITE_TIMEOUT;
         loop {
             out.clear();
             tokio::select! {
                 _ = wait_shutdown(&mut shutdown) => {
                     info!("ama: shutting down");
+                    last_flush = CLOSE_FLUSH;
                     break;
                 }
                 acc = listener.accept() => match acc {
@@ -196,34 +212,49 @@ impl AmaService {
                         tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                 },
-                n = read_link(&mut link, &mut buf) => {
-                    let now = epoch.elapsed();
-                    let mut close = None;
-                    match n {
-                        Ok(n) if n > 0 => {
-                            if let Some(a) = link.as_mut() {
-                                for f in a.receive(&buf[..n]) {
-                                    session.on_frame(now, f, &mut out);
+                io = link_io(&mut link, &mut buf) => match io {
+                    Io::Wrote(n) => {
+                        let now = epoch.elapsed();
+                        match (n, link.as_mut()) {
+                            (Ok(n), Some(a)) if n > 0 => a.outbox.taken(n, now),
+                            (r, _) => {
+                                if let Some(a) = link.as_ref() {
+                                    warn!("ama: write to {} failed ({r:?}); closing the link", a.link.peer);
                                 }
-                                if a.garbage > guard.max_garbage {
-                                    close = Some(format!("{} malformed bytes", a.garbage));
-                                }
+                                drop_link(&mut link, Duration::ZERO).await;
+                                session.link_down(now, &mut out);
                             }
                         }
-                        Err(e) => close = Some(format!("failed: {e}")),
-                        Ok(_) => close = Some("closed by the peer".into()),
                     }
-                    if let Some(why) = close {
-                        if let Some(mut a) = link.take() {
-                            if let Some(e) = a.decoder.finish() {
-                                warn!("ama: {}: {e}", a.link.peer);
+                    Io::Read(n) => {
+                        let now = epoch.elapsed();
+                        let mut close = None;
+                        match n {
+                            Ok(n) if n > 0 => {
+                                if let Some(a) = link.as_mut() {
+                                    for f in a.receive(&buf[..n]) {
+                                        session.on_frame(now, f, &mut out);
+                                    }
+                                    if a.garbage > guard.max_garbage {
+                                        close = Some(format!("{} malformed bytes", a.garbage));
+                                    }
+                                }
                             }
-                            info!("ama: link to {}: {why}", a.link.peer);
-                            let _ = a.link.writer.shutdown().await;
+                            Err(e) => close = Some(format!("failed: {e}")),
+                            Ok(_) => close = Some("closed by the peer".into()),
                         }
-                        session.link_down(now, &mut out);
+                        if let Some(why) = close {
+                            if let Some(mut a) = link.take() {
+                                if let Some(e) = a.decoder.finish() {
+                                    warn!("ama: {}: {e}", a.link.peer);
+                                }
+                                info!("ama: link to {}: {why}", a.link.peer);
+                                let _ = a.link.writer.shutdown().await;
+                            }
+                            session.link_down(now, &mut out);
+                        }
                     }
-                }
+                },
                 (i, n) = read_any(&mut candidates, &mut cbuf) => {
                     let now = epoch.elapsed();
                     match n {
@@ -261,11 +292,21 @@ impl AmaService {
                         session.on_outbound(now, msg, &mut out);
                     }
                     session.tick(now, &mut out);
+                    if let Some(a) = link.as_ref().filter(|a| a.outbox.stalled(now, stall_limit)) {
+                        warn!(
+                            "ama: {} took none of {} waiting bytes for {} ms; closing the link",
+                            a.link.peer,
+                            a.outbox.len(),
+                            stall_limit.as_millis()
+                        );
+                        drop_link(&mut link, Duration::ZERO).await;
+                        session.link_down(now, &mut out);
+                    }
                     if link.as_ref().is_some_and(|a| guard.expired(a, now)) {
                         if let Some(a) = link.as_ref() {
                             warn!("ama: link to {} sent no valid frame in time; closing", a.link.peer);
                         }
-                        drop_link(&mut link).await;
+                        drop_link(&mut link, Duration::ZERO).await;
                         session.link_down(now, &mut out);
                     }
                     for mut c in extract(&mut candidates, |c| guard.expired(c, now)) {
@@ -292,9 +333,7 @@ impl AmaService {
         for mut c in candidates.drain(..) {
             let _ = c.link.writer.shutdown().await;
         }
-        if let Some(mut a) = link.take() {
-            let _ = a.link.writer.shutdown().await;
-        }
+        drop_link(&mut link, last_flush).await;
         let mut out = Output::default();
         session.link_down(epoch.elapsed(), &mut out);
         forward_commands(&out, &commands);
@@ -310,39 +349,35 @@ impl AmaService {
         commands: &mpsc::Sender<Command>,
         now: Duration,
     ) {
-        if !out.send.is_empty() {
-            if let Some(a) = link.as_mut() {
-                let mut bytes = Vec::new();
-                for o in out.send.drain(..) {
-                    let ok = match &o {
-                        Outgoing::Control(env) => encode_envelope(env, &mut bytes),
-                        Outgoing::Voice(v) => encode_voice(v, &mut bytes),
-                    };
-                    if !ok {
-                        warn!("ama: frame over 65535 bytes not sent");
-                    }
+        if let (false, Some(a)) = (out.send.is_empty(), link.as_mut()) {
+            let mut bytes = Vec::new();
+            for o in out.send.drain(..) {
+                let ok = match &o {
+                    Outgoing::Control(env) => encode_envelope(env, &mut bytes),
+                    Outgoing::Voice(v) => encode_voice(v, &mut bytes),
+                };
+                if !ok {
+                    warn!("ama: frame over 65535 bytes not sent");
                 }
-                let w = tokio::time::timeout(WRITE_TIMEOUT, a.link.writer.write_all(&bytes)).await;
-                let ok = matches!(w, Ok(Ok(())));
-                if ok {
-                    let _ = a.link.writer.flush().await;
-                } else {
-                    warn!(
-                        "ama: write to {} failed or stalled; dropping the link",
-                        a.link.peer
-                    );
-                    *link = None;
-                    session.link_down(now, out);
-                }
+            }
+            a.outbox.push(&bytes, now);
+            if a.outbox.len() > MAX_OUTBOX {
+                warn!(
+                    "ama: {} bytes wait for {}; closing the link",
+                    a.outbox.len(),
+                    a.link.peer
+                );
+                drop_link(link, Duration::ZERO).await;
+                session.link_down(now, out);
             }
         }
         for action in out.link.drain(..) {
             match action {
                 LinkAction::Close(reason) => {
-                    if let Some(mut a) = link.take() {
+                    if let Some(a) = link.as_ref() {
                         info!("ama: closing the link to {} ({reason:?})", a.link.peer);
-                        let _ = a.link.writer.shutdown().await;
                     }
+                    drop_link(link, CLOSE_FLUSH).await;
                 }
                 LinkAction::SwitchedTo(t) => info!("ama: phone switched to {}", t.as_str_name()),
             }
@@ -383,98 +418,6 @@ impl Guard {
     }
 }
 
-struct Active {
-    link: Link,
-    decoder: Decoder,
-    /// When the version packet was sent.
-    since: Duration,
-    /// It has sent a valid control frame: a `ControlEnvelope` with a known command.
-    proven: bool,
-    /// Malformed bytes since the last valid frame.
-    garbage: usize,
-    /// A candidate's frames, handed to the session when it is promoted.
-    held: Vec<Frame>,
-}
-
-impl Active {
-    /// Decodes `bytes`; counts malformed input, marks the link proven on a valid frame.
-    fn receive(&mut self, bytes: &[u8]) -> Vec<Frame> {
-        self.decoder.push(bytes);
-        let mut frames = Vec::new();
-        while let Some(r) = self.decoder.next_frame() {
-            match r {
-                Ok(f) => {
-                    let valid = match &f {
-                        Frame::Control(body) => envelope::decode(body).is_ok_and(|env| {
-                            env.command != 0 && envelope::command_of(&env).is_ok()
-                        }),
-                        Frame::Voice(_) => self.proven,
-                    };
-                    if valid {
-                        self.proven = true;
-                        self.garbage = 0;
-                    } else {
-                        self.garbage += f.payload().len() + 2;
-                    }
-                    frames.push(f);
-                }
-                Err(e) => {
-                    self.garbage += match e {
-                        DecodeError::BadHeader { skipped, .. }
-                        | DecodeError::Oversize { skipped, .. } => skipped.max(1),
-                        DecodeError::UnknownStream { len, .. } => len + 2,
-                        _ => 1,
-                    };
-                    warn!("ama: {} sent malformed bytes: {e}", self.link.peer);
-                }
-            }
-        }
-        frames
-    }
-}
-
-/// Closes the link in `slot`, if any.
-async fn drop_link(slot: &mut Option<Active>) {
-    if let Some(mut a) = slot.take() {
-        let _ = a.link.writer.shutdown().await;
-    }
-}
-
-/// Removes and returns the elements for which `f` holds.
-fn extract(v: &mut Vec<Active>, f: impl Fn(&Active) -> bool) -> Vec<Active> {
-    let mut taken = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        if f(&v[i]) {
-            taken.push(v.remove(i));
-        } else {
-            i += 1;
-        }
-    }
-    taken
-}
-
-/// Reads from whichever candidate has bytes first: (its index, the read's result).
-/// Cancel-safe (a read that did not complete consumed nothing).
-async fn read_any(cands: &mut [Active], buf: &mut [u8]) -> (usize, std::io::Result<usize>) {
-    if cands.is_empty() {
-        return std::future::pending().await;
-    }
-    std::future::poll_fn(|cx| {
-        for (i, c) in cands.iter_mut().enumerate() {
-            let mut rb = tokio::io::ReadBuf::new(buf);
-            match std::pin::Pin::new(&mut c.link.reader).poll_read(cx, &mut rb) {
-                std::task::Poll::Ready(r) => {
-                    return std::task::Poll::Ready((i, r.map(|()| rb.filled().len())))
-                }
-                std::task::Poll::Pending => {}
-            }
-        }
-        std::task::Poll::Pending
-    })
-    .await
-}
-
 /// The proven candidate becomes the phone's link; the old link is closed.
 async fn promote(
     link: &mut Option<Active>,
@@ -496,36 +439,6 @@ async fn promote(
         session.on_frame(now, f, out);
     }
     *link = Some(c);
-}
-
-async fn start_link(
-    mut link: Link,
-    version: &VersionPacket,
-    max_payload: usize,
-    now: Duration,
-) -> Option<Active> {
-    info!("ama: phone connected: {} ({:?})", link.peer, link.info);
-    let sent = tokio::time::timeout(WRITE_TIMEOUT, link.writer.write_all(&version.encode())).await;
-    if !matches!(sent, Ok(Ok(()))) {
-        warn!("ama: cannot send the version packet to {}", link.peer);
-        return None;
-    }
-    let _ = link.writer.flush().await;
-    Some(Active {
-        link,
-        decoder: Decoder::new(max_payload),
-        since: now,
-        proven: false,
-        garbage: 0,
-        held: Vec::new(),
-    })
-}
-
-async fn read_link(link: &mut Option<Active>, buf: &mut [u8]) -> std::io::Result<usize> {
-    match link {
-        Some(a) => a.link.reader.read(buf).await,
-        None => std::future::pending().await,
-    }
 }
 
 async fn recv_opt<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {

@@ -9,20 +9,25 @@ Bumble on hci1, dual mode (LE for GATT, BR/EDR for the upgrade), inside the pair
 The phone's AMA side is written here from the spec's tables (phone.py), sharing no code with
 the engine.
 
+0. The notify subscription (CCCD write) is refused before bonding (Insufficient Encryption)
+   and accepted after.
 1. An utterance over BLE: a tap on the control socket -> START_SPEECH; the phone accepts it,
    voice arrives cut into notifications of at most ATT MTU - 3 bytes; the phone rebuilds the
    frames (whole 80-byte Opus frames at 32 kbps) and endpoints after ~3 s. Figures: the
    negotiated MTU, notifications, voice bytes per second delivered.
 2. UPGRADE_TRANSPORT(RFCOMM) over BLE -> connection_details = the board's BD_ADDR; the phone
    opens BR/EDR + RFCOMM (channel from SDP), gets the version packet there, sends
-   SWITCH_TRANSPORT(RFCOMM) -> SUCCESS; a request and a tap utterance then go over RFCOMM
-   and nothing more is notified on BLE.
+   SWITCH_TRANSPORT(RFCOMM) -> SUCCESS; a request and a tap utterance then go over RFCOMM.
+   The phone closes its LE link before the BR/EDR leg (btvirt cannot authenticate BR/EDR
+   while LE is up to the same device, see phone_side), so "nothing more on BLE after the
+   switch" is not checked here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,6 +37,7 @@ import labkit  # noqa: E402
 import phone as ph  # noqa: E402
 from labkit import LAB_RUN, REPO, Result, log  # noqa: E402
 
+from bumble.att import ATT_Error  # noqa: E402
 from bumble.core import UUID, PhysicalTransport  # noqa: E402
 from bumble.device import Peer  # noqa: E402
 from bumble.hci import OwnAddressType  # noqa: E402
@@ -42,7 +48,7 @@ ph.assume_board_io_capability()
 CONFIG = REPO / "scripts" / "lab" / "engine.toml"
 CONTROL = LAB_RUN / "control.sock"
 START_SPEECH, ENDPOINT_SPEECH, NOTIFY_SPEECH_STATE = 11, 13, 14
-UPGRADE_TRANSPORT, SWITCH_TRANSPORT, RFCOMM = 30, 31, 1
+UPGRADE_TRANSPORT, SWITCH_TRANSPORT, RFCOMM, KEEP_ALIVE = 30, 31, 1, 55
 OPUS_32K_FRAME = 80
 SMALL_MTU = 64
 
@@ -55,11 +61,18 @@ class Link:
         self.reader = ph.FrameReader()
         self.times: list[float] = []
         self.event = asyncio.Event()
+        self.keepalives = 0
 
     def feed(self, data: bytes) -> None:
         n = len(self.reader.frames)
         self.reader.feed(bytes(data))
         self.times += [time.monotonic()] * (len(self.reader.frames) - n)
+        for stream, payload in self.reader.frames[n:]:
+            # KeepAlive: either direction, answered SUCCESS (spec, "Commands").
+            if stream == 0 and ph.command_of(payload) == KEEP_ALIVE \
+                    and not ph.is_response(payload):
+                self.keepalives += 1
+                asyncio.get_running_loop().create_task(self.send(ph.reply(KEEP_ALIVE)))
         self.event.set()
 
     async def until(self, pred, timeout: float):
@@ -145,6 +158,13 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         await svc.discover_characteristics()
         notify = next(iter(svc.get_characteristics_by_uuid(UUID(ph.AMA_NOTIFY))))
         write = next(iter(svc.get_characteristics_by_uuid(UUID(ph.AMA_WRITE))))
+        try:
+            await notify.subscribe(lambda _value: None)
+            res.check("notify subscription refused before bonding", False,
+                      "accepted on a plain link")
+        except ATT_Error as e:
+            res.check("notify subscription refused before bonding (Insufficient Encryption)",
+                      e.error_code == ph.ATT_INSUFFICIENT_ENCRYPTION, e.error_name)
         t = time.monotonic()
         await asyncio.wait_for(conn.pair(), 120)
         res.figure("pairing_s", round(time.monotonic() - t, 1))
@@ -153,7 +173,12 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
             for i in range(0, len(data), mtu - 3):
                 await write.write_value(data[i:i + mtu - 3], with_response=True)
         ble = Link("ble", ble_send)
-        await notify.subscribe(ble.feed)
+        try:
+            await notify.subscribe(ble.feed)
+            res.check("notify subscription accepted after bonding", True)
+        except ATT_Error as e:
+            res.check("notify subscription accepted after bonding", False, e.error_name)
+            return
         mtu = conn.att_mtu  # after both exchanges
         res.figure("att_mtu", mtu)
         ok = await ble.until(lambda: ble.reader.version is not None, 60)
@@ -202,6 +227,17 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         want = bytes.fromhex(board.replace(":", ""))
         res.check("UPGRADE_TRANSPORT(RFCOMM): connection_details = the board's BD_ADDR",
                   ident == want, f"{ident.hex(':') if ident else None} vs {board}")
+        # btvirt cannot authenticate a BR/EDR link while an LE link to the same device is up
+        # (BlueZ 5.66's emulator, unchanged upstream): cmd_link_key_reply_complete looks the
+        # connection up by address (match_bdaddr), finds the older LE one and sends
+        # Authentication Complete for the LE handle, so the BR/EDR link's authentication never
+        # completes and the board drops the idle link (seen: HCI_Authentication_Requested on
+        # handle 0x002B, Authentication Complete on 0x002A, then Disconnection Complete 0x13).
+        # So the phone closes its LE link before the BR/EDR leg; the switch with both links up
+        # is not made in the lab.
+        res.note("UPGRADE_TRANSPORT's BR/EDR leg runs with the LE link closed first: btvirt "
+                 "completes BR/EDR authentication on the LE handle when both are up")
+        await asyncio.wait_for(conn.disconnect(), 20)  # returns on Disconnection Complete
         t = time.monotonic()
         classic = await dev.connect(f"{board}/P", transport=PhysicalTransport.BR_EDR,
                                     timeout=60)
@@ -216,7 +252,6 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         dlc.sink = rf.feed
         ok = await rf.until(lambda: rf.reader.version is not None, 60)
         res.check(f"version packet on the new RFCOMM link (channel {channel})", bool(ok))
-        ble_mark = len(ble.reader.frames)
         r, _ = await rf.request(ph.envelope(SWITCH_TRANSPORT, ph.pb_int(1, RFCOMM)))
         err = next((x for f, _, v in ph.pb_fields(r or b"") if f == 9
                     for g, _, x in ph.pb_fields(v) if g == 1), 0)
@@ -230,17 +265,16 @@ async def phone_side(res: Result, env: dict, ctl: labkit.Control) -> None:
         res.check("tap after the switch: START_SPEECH and voice over RFCOMM",
                   u2["start"] is not None and bool(u2.get("voice")),
                   f"{len(u2.get('voice') or [])} voice frames")
-        res.check("nothing more on BLE after the switch", len(ble.reader.frames) == ble_mark,
-                  f"{len(ble.reader.frames) - ble_mark} frames")
         res.figure("rfcomm_voice_bytes_per_s", u2.get("bytes_per_s"))
         await asyncio.gather(asyncio.wait_for(classic.disconnect(), 20),
-                             asyncio.wait_for(conn.disconnect(), 20), return_exceptions=True)
+                             return_exceptions=True)
 
 
 def main() -> int:
     # Bumble's own log (HCI, SMP, RFCOMM) next to the engine's, for the BR/EDR leg.
     import logging
-    logging.basicConfig(filename=str(labkit.LAB_OUT / "bumble.log"), level=logging.DEBUG)
+    logging.basicConfig(filename=str(labkit.LAB_OUT / "bumble.log"), level=logging.DEBUG if os.environ.get("LAB_TRACE") == "1" else logging.INFO,
+                        format="%(asctime)s %(levelname)s:%(name)s:%(message)s")
     res = Result("ama-ble")
     env = labkit.bt_env()
     (LAB_RUN / "state").mkdir(parents=True, exist_ok=True)

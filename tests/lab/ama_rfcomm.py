@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import subprocess
 import sys
@@ -122,18 +123,23 @@ class AmaPhone:
             return {}
 
 
+class Stalled(Exception):
+    """A turn that never started or never ended: the rest of the dialog cannot run."""
+
+
 async def two_turns(p, first):
     """Turns `first` and `first + 1` of a dialog: waits for each to start (START_SPEECH, or the
     phone's "provides speech" for the continuation), lets it speak 2.5 s, ends it, waits for
-    its end."""
+    its end. Raises Stalled when a turn does not start or end (bounded waits)."""
     for turn in (first, first + 1):
-        ok = await p.wait(f"turn {turn} to start",
-                          lambda: p.count("START_SPEECH") + p.count("provides speech")
-                          >= turn, 120)
+        if not await p.wait(f"turn {turn} to start",
+                            lambda: p.count("START_SPEECH") + p.count("provides speech")
+                            >= turn, 120):
+            raise Stalled(f"turn {turn} did not start")
         await asyncio.sleep(2.5)
-        if ok:
-            p.send("e")
-        await p.wait(f"turn {turn} to end", lambda: p.count(": ended") >= turn, 60)
+        p.send("e")
+        if not await p.wait(f"turn {turn} to end", lambda: p.count(": ended") >= turn, 60):
+            raise Stalled(f"turn {turn} did not end")
 
 
 async def connect_rfcomm(res: Result, dev, board: str, label: str, bond: bool):
@@ -227,7 +233,8 @@ def sender_stats(text: str) -> dict:
 
 def main() -> int:
     import logging
-    logging.basicConfig(filename=str(LAB_OUT / "bumble.log"), level=logging.DEBUG)
+    logging.basicConfig(filename=str(LAB_OUT / "bumble.log"), level=logging.DEBUG if os.environ.get("LAB_TRACE") == "1" else logging.INFO,
+                        format="%(asctime)s %(levelname)s:%(name)s:%(message)s")
     res = Result("ama-rfcomm")
     env = labkit.bt_env()
     (LAB_RUN / "state").mkdir(parents=True, exist_ok=True)
@@ -248,6 +255,12 @@ def main() -> int:
         utts = one.get("utterances", []) + two.get("utterances", [])
         res.figure("utterances", ",".join(f"{u['initiator']}:{u['voice_frames']}:"
                                           f"{u['ending']}" for u in utts))
+        turns = [u for u in one.get("utterances", []) if u.get("continuation")]
+        res.check("both second turns (PROVIDE_SPEECH) carried voice, none stopped by the board",
+                  len(turns) == 2 and all(u["voice_frames"] > 0
+                                          and "accessory_stop" not in json.dumps(u["ending"])
+                                          for u in turns),
+                  json.dumps([(u["dialog"], u["voice_frames"], u["ending"]) for u in turns]))
         cut = [u for u in one.get("utterances", []) if u.get("ending") == "link_closed"]
         res.check("the utterance cut by the link loss ended as link_closed", len(cut) == 1,
                   json.dumps([u.get("ending") for u in one.get("utterances", [])]))

@@ -35,6 +35,57 @@ def _release_from_bluetoothd(index: int) -> None:
                    timeout=20)
 
 
+# The phone's receive queue in the kernel: 64 MiB (SO_RCVBUFFORCE; the lab runs as root).
+PHONE_RCVBUF = 64 << 20
+SO_RCVBUFFORCE = 33
+
+
+def _deep_receive_queue(transport) -> None:
+    """The kernel hands the phone's controller traffic to Bumble through the HCI user
+    channel socket, which drops any packet that does not fit its receive queue
+    (`sock_queue_rcv_skb` in hci_send_to_sock: no error, no count): on a real phone the
+    controller-to-host path is lossless. Under TCG the phone's Python falls seconds behind a
+    voice stream (7 s measured, ama-rfcomm), and the default queue (net.core.rmem_default)
+    holds a few hundred small packets: ama-ble's BLE stream, which has no flow control,
+    lost whole notifications there. A deep queue keeps every packet; the phone is then late,
+    never lossy."""
+    import os
+    import socket
+    sock = getattr(transport, "socket", None)
+    if sock is None or os.environ.get("LAB_PHONE_RCVBUF") == "default":
+        return  # LAB_PHONE_RCVBUF=default: the kernel's queue, to reproduce the losses
+    sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, PHONE_RCVBUF)
+    got = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    print(f"phone: HCI socket receive queue {got} bytes", flush=True)
+
+
+READ_BATCH = 16
+
+
+def _read_in_batches(transport) -> None:
+    """Bumble's HCI socket reader reads until the socket is empty before it returns to the
+    event loop. Under TCG the phone's Python handles a voice stream's packets more slowly than
+    they arrive, so that callback never returned while a stream lasted: the suite's own
+    coroutines (sending ENDPOINT_SPEECH, reading ama-phone) starved for half a minute and the
+    engine, hearing nothing, declared the link dead. Here the reader hands the loop back
+    after READ_BATCH packets (epoll is level-triggered: it is called again at once)."""
+    source, sock = getattr(transport, "source", None), getattr(transport, "socket", None)
+    if source is None or sock is None or not hasattr(source, "parser"):
+        return
+    loop = asyncio.get_running_loop()
+
+    def read_some() -> None:
+        for _ in range(READ_BATCH):
+            try:
+                packet = sock.recv(4096)
+            except BlockingIOError:
+                return
+            source.parser.feed_data(packet)
+
+    loop.remove_reader(sock.fileno())
+    loop.add_reader(sock.fileno(), read_some)
+
+
 @contextlib.asynccontextmanager
 async def phone(address: str, *, le: bool, classic: bool, index: int = 1,
                 timeout: float = 60, keystore=None, setup=None, name: str = "lab-phone"):
@@ -51,6 +102,8 @@ async def phone(address: str, *, le: bool, classic: bool, index: int = 1,
             if time.monotonic() > end:
                 raise RuntimeError(f"cannot open hci{index} as a user channel: {e}") from e
             await asyncio.sleep(0.5)
+    _deep_receive_queue(transport)
+    _read_in_batches(transport)
     async with transport:
         dev = Device.with_hci(name, Address(address), transport.source,
                               transport.sink)
@@ -317,8 +370,16 @@ async def power_off_radio(dev: Device) -> None:
     """The phone turns Bluetooth off, as a Linux host does on `btmgmt power off`: every link
     is disconnected with reason 0x15 (Remote Device Terminated Connection due to Power Off),
     then the controller is reset. (btvirt emulates no supervision timeout: a controller that
-    just goes silent, HCI_Reset alone, leaves the board's link up forever.)"""
+    just goes silent, HCI_Reset alone, leaves the board's link up forever.) Page and inquiry
+    scan go off first, as Linux does (hci_power_off_sync): otherwise a link that came up
+    between the disconnection and the reset stayed up at the board for good (btvirt's reset
+    drops the phone's side of its links without telling the board; seen in the bluez suite:
+    bluetoothd's "disconnected, reason 3" then at once "connected" again, with no connect
+    asked for by the engine, and Connected stuck)."""
     from bumble import hci
+    if dev.classic_enabled:
+        with contextlib.suppress(Exception):
+            await dev.host.send_command(hci.HCI_Write_Scan_Enable_Command(scan_enable=0))
     for conn in list(dev.connections.values()):
         with contextlib.suppress(Exception):
             await dev.host.send_command(hci.HCI_Disconnect_Command(

@@ -95,6 +95,9 @@ pub struct Gate<C: Clock = MonotonicClock> {
     block_ns: Box<[u64]>,
     written: u64,
     stream: Option<Stream>,
+    /// A tap, press or continuation that came while the stream was ending: it opens as soon
+    /// as that stream is closed.
+    queued: Option<Initiator>,
     next_id: u32,
     wake_enabled: bool,
     encoder: OpusEncoder,
@@ -132,6 +135,7 @@ impl<C: Clock> Gate<C> {
             block_ns: vec![0; history / BLOCK_16K].into_boxed_slice(),
             written: 0,
             stream: None,
+            queued: None,
             next_id: 1,
             wake_enabled: true,
             encoder,
@@ -239,6 +243,10 @@ impl<C: Clock> Gate<C> {
                 }
             }
             Command::End { stream, reason } => {
+                if stream == 0 {
+                    // "Whatever is open": a queued open too (a continuation given up on).
+                    self.queued = None;
+                }
                 if let Some(s) = self.stream {
                     if stream == 0 || stream == s.id {
                         // Receiver-driven ends drop whatever is not yet encoded.
@@ -252,8 +260,13 @@ impl<C: Clock> Gate<C> {
     }
 
     fn open_now(&mut self, initiator: Initiator, out: &mut Producer<Outbound>, tel: &Telemetry) {
-        if self.stream.is_none() {
-            self.open(initiator, self.written, None, 0.0, out, tel);
+        match self.stream {
+            None => self.open(initiator, self.written, None, 0.0, out, tel),
+            // The stream is ending (its End, or the end of speech, came before the loop closed
+            // it): this one opens when it is closed, instead of being lost. The lab saw an
+            // End and PROVIDE_SPEECH's Continue reach a late real-time thread in one batch.
+            Some(s) if s.end.is_some() => self.queued = Some(initiator),
+            Some(_) => {}
         }
     }
 
@@ -341,6 +354,9 @@ impl<C: Clock> Gate<C> {
         if let Some((end, reason)) = s.end {
             if s.cursor + OPUS_FRAME_16K as u64 > end.min(self.written) && end <= self.written {
                 self.close(reason, out, tel);
+                if let Some(initiator) = self.queued.take() {
+                    self.open(initiator, self.written, None, 0.0, out, tel);
+                }
             }
         }
         spent
@@ -359,6 +375,7 @@ impl<C: Clock> Gate<C> {
             let reason = s.end.map_or(reason, |(_, r)| r);
             self.close(reason, out, tel);
         }
+        self.queued = None;
     }
 
     fn encode_one(&mut self, s: &mut Stream, out: &mut Producer<Outbound>, tel: &Telemetry) {

@@ -349,3 +349,66 @@ fn the_utterance_cap_ends_taps_and_holds_but_not_the_always_stream() {
         );
     }
 }
+
+/// Regression (lab, ama-rfcomm): the phone's ENDPOINT_SPEECH (End) and PROVIDE_SPEECH
+/// (Continue) reached a late real-time thread in one batch; the stream was still open (it
+/// closes in the next `encode_due`), so the Continue was dropped and the phone's second turn
+/// never started (STOP_SPEECH INTERNAL after the start timeout).
+#[test]
+fn a_continue_that_comes_while_the_stream_is_ending_opens_once_it_is_closed() {
+    let mut r = rig(params(), 0, 256);
+    r.command(Command::Tap);
+    let msgs = stream_for(&mut r, 10);
+    assert_eq!(frames(&msgs), 5);
+    r.command(Command::End {
+        stream: 1,
+        reason: EndReason::Endpoint,
+    });
+    r.command(Command::Continue);
+    let msgs = stream_for(&mut r, 4);
+    assert!(matches!(
+        msgs.first(),
+        Some(Outbound::StreamEnded {
+            stream: 1,
+            reason: EndReason::Endpoint,
+            ..
+        })
+    ));
+    assert!(
+        matches!(
+            msgs.get(1),
+            Some(Outbound::StreamStarted {
+                stream: 2,
+                initiator: Initiator::Continuation,
+                ..
+            })
+        ),
+        "{msgs:?}"
+    );
+    assert!(r.gate.streaming());
+
+    // A continuation given up on (End for whatever is open) is not opened later.
+    r.command(Command::End {
+        stream: 2,
+        reason: EndReason::Endpoint,
+    });
+    r.command(Command::Continue);
+    r.command(Command::End {
+        stream: 0,
+        reason: EndReason::Stop,
+    });
+    let msgs = stream_for(&mut r, 4);
+    assert!(!r.gate.streaming(), "{msgs:?}");
+    assert!(!msgs
+        .iter()
+        .any(|m| matches!(m, Outbound::StreamStarted { .. })));
+
+    // A tap while a stream runs (not ending) still changes nothing.
+    r.command(Command::Tap);
+    stream_for(&mut r, 2);
+    r.command(Command::Tap);
+    let msgs = stream_for(&mut r, 2);
+    assert!(!msgs
+        .iter()
+        .any(|m| matches!(m, Outbound::StreamStarted { .. })));
+}
