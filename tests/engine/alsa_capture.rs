@@ -180,37 +180,15 @@ fn run_cancels_echo_with_a_reference_device() {
         ),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ama-engine"))
-        .args(["run", "--config"])
-        .arg(&cfg_path)
-        .arg("--out")
-        .arg(tmp.path().join("out"))
-        .output()
-        .expect("run ama-engine");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "run failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_engine(&cfg_path, &tmp.path().join("out"));
     println!("{stdout}");
     assert!(stdout.contains("alloc violations 0"), "{stdout}");
-    let removal: f64 = stdout
-        .split("echo: removal ")
-        .nth(1)
-        .and_then(|t| t.split(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no echo removal in the exit table: {stdout}"));
+    let removal = exit_table_figure(&stdout, "echo: removal ");
     assert!(removal >= 20.0, "echo removal {removal} dB: {stdout}");
     // The echo is 180 ms behind the played signal; the reference's FIFO adds a period, AEC3
     // reports a few ms under the direct path (measured: 156 ms). The drift needs longer than
     // these 8 s (simulate --reference measures it on 20 s: README).
-    let delay: f64 = stdout
-        .split("  delay ")
-        .nth(1)
-        .and_then(|t| t.split(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no delay in the exit table: {stdout}"));
+    let delay = exit_table_figure(&stdout, "  delay ");
     assert!(
         (120.0..=200.0).contains(&delay),
         "delay {delay} ms: {stdout}"
@@ -243,19 +221,35 @@ fn run_captures_from_alsa_and_writes_streams() {
         ),
     )
     .unwrap();
+    let stdout = run_engine(&cfg_path, &tmp.path().join("out"));
+    assert!(stdout.contains("periods 100 "), "{stdout}");
+    assert!(stdout.contains("alloc violations 0"), "{stdout}");
+}
+
+/// Runs `ama-engine run --config CFG --out OUT`, requires success, returns its stdout.
+fn run_engine(cfg: &std::path::Path, out_dir: &std::path::Path) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ama-engine"))
         .args(["run", "--config"])
-        .arg(&cfg_path)
+        .arg(cfg)
         .arg("--out")
-        .arg(tmp.path().join("out"))
+        .arg(out_dir)
         .output()
         .expect("run ama-engine");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "run failed: {}\n{stdout}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("periods 100 "), "{stdout}");
-    assert!(stdout.contains("alloc violations 0"), "{stdout}");
+    stdout
+}
+
+/// The number after `label` in `run`'s exit table.
+fn exit_table_figure(stdout: &str, label: &str) -> f64 {
+    stdout
+        .split(label)
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {label:?} in the exit table: {stdout}"))
 }
