@@ -4,8 +4,11 @@
 
 Here one bluetoothd serves both controllers (scripts/lab/guest-bt.sh --phone bluez): hci0 is
 the board (`ama-engine run`, AMA over RFCOMM, its agent the default one), hci1 the phone,
-driven by `ama-phone rfcomm://BOARD --adapter hci1` (bluer): no channel given, so bluetoothd
-finds it in the board's SDP record through a client profile. The limits of sharing one
+driven by `ama-phone rfcomm://BOARD:CH --adapter hci1` (bluer: a kernel RFCOMM socket bound to
+hci1), the channel read from the board's SDP record over the air (`sdptool browse BOARD`). Without a
+channel ama-phone would register a client profile for the AMA UUID, which one bluetoothd
+refuses while the engine's server profile holds that UUID ("UUID already registered", seen
+here); a phone has its own bluetoothd. The limits of sharing one
 bluetoothd: one default agent (the engine's) is asked about both sides' pairings, and the
 phone side cannot have an agent of its own; the phone pairs with `Device1.Pair` on hci1
 (just works, initiated locally, which needs no agent), and the board's side is the engine's
@@ -34,6 +37,23 @@ def config() -> Path:
     p = LAB_RUN / "engine-phone-bluez.toml"
     p.write_text(text)
     return p
+
+
+AMA_UUID = "931c7e8a-540f-4686-b798-e8df0a2ad9f7"
+
+
+def sdp_channel(board: str) -> int | None:
+    """The RFCOMM channel of the board's AMA record, browsed over the air (the kernel routes
+    the SDP connection through hci1: hci0 is the board itself)."""
+    r = subprocess.run(["sdptool", "browse", board], capture_output=True, text=True,
+                       timeout=120)
+    for record in r.stdout.split("Service RecHandle:"):
+        if AMA_UUID in record.lower():
+            m = re.search(r"Channel: (\d+)", record)
+            if m:
+                return int(m.group(1))
+    log(f"sdptool browse: {r.returncode} {r.stdout[-400:]} {r.stderr[-200:]}")
+    return None
 
 
 def busctl(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -83,10 +103,13 @@ def main() -> int:
         res.figure("pairing_s", round(time.monotonic() - t, 1))
         res.check("hci1 pairs with the board (Device1.Pair, the engine's agent on hci0)",
                   r.returncode == 0, (r.stderr or r.stdout).strip()[:200])
+        channel = sdp_channel(board)
+        res.check("the board's SDP record names the AMA service's RFCOMM channel",
+                  channel is not None, f"channel {channel}")
         log_f = open(LAB_OUT / "ama-phone.log", "w")
         t = time.monotonic()
         phone = subprocess.Popen(
-            [str(labkit.PHONE), f"rfcomm://{board}", "--adapter", "hci1", "--endpoint-after",
+            [str(labkit.PHONE), f"rfcomm://{board}:{channel}", "--adapter", "hci1", "--endpoint-after",
              "2", "--utterances", "1", "--max-seconds", "240", "--wait", "30", "--json"],
             cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log_f,
             text=True)
