@@ -93,13 +93,7 @@ fn a_loopback_reference_channel_is_split_from_the_microphone() {
     let mut src = AlsaSource::open(&cfg).expect("open the file-plugin PCM with 2 channels");
     assert_eq!(src.negotiated().channels, 2);
     let tel = Telemetry::new();
-    let (mut got_mic, mut got_ref) = (Vec::new(), Vec::new());
-    let mut buf = vec![0i16; 480];
-    while got_mic.len() < n {
-        src.read_period(&mut buf, &tel).expect("read");
-        got_mic.extend_from_slice(&buf);
-        got_ref.extend_from_slice(src.reference().expect("a reference"));
-    }
+    let (got_mic, got_ref) = read_with_reference(&mut src, &tel, n);
     assert!(got_mic == mic[..n], "microphone samples differ");
     assert!(got_ref == reference[..n], "reference samples differ");
 }
@@ -132,13 +126,7 @@ fn a_reference_device_is_read_beside_the_microphone() {
     };
     let mut src = AlsaSource::open(&cfg).expect("open both file-plugin PCMs");
     let tel = Telemetry::new();
-    let (mut got_mic, mut got_ref) = (Vec::new(), Vec::new());
-    let mut buf = vec![0i16; 480];
-    while got_mic.len() < n {
-        src.read_period(&mut buf, &tel).expect("read");
-        got_mic.extend_from_slice(&buf);
-        got_ref.extend_from_slice(src.reference().expect("a reference"));
-    }
+    let (got_mic, got_ref) = read_with_reference(&mut src, &tel, n);
     assert!(got_mic == mic[..n], "microphone samples differ");
     assert!(got_ref[..480].iter().all(|s| *s == 0), "priming");
     assert!(
@@ -252,4 +240,16 @@ fn exit_table_figure(stdout: &str, label: &str) -> f64 {
         .and_then(|t| t.split(' ').next())
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no {label:?} in the exit table: {stdout}"))
+}
+
+/// Reads 480-frame periods until `n` microphone samples, keeping each period's reference.
+fn read_with_reference(src: &mut AlsaSource, tel: &Telemetry, n: usize) -> (Vec<i16>, Vec<i16>) {
+    let (mut got_mic, mut got_ref) = (Vec::new(), Vec::new());
+    let mut buf = vec![0i16; 480];
+    while got_mic.len() < n {
+        src.read_period(&mut buf, tel).expect("read");
+        got_mic.extend_from_slice(&buf);
+        got_ref.extend_from_slice(src.reference().expect("a reference"));
+    }
+    (got_mic, got_ref)
 }
