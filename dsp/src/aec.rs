@@ -40,7 +40,7 @@ use sonora::{AudioProcessing, Config, StreamConfig};
 
 /// Sample rates the canceller runs at. AEC3's adaptive filter works on the 0-8 kHz band in
 /// both; at 48 kHz the upper bands are split off (a three-band filter bank), suppressed by the
-/// same gains, and put back: costlier (measured 1.8x) for the same echo removal.
+/// same gains, and put back: costlier (measured 1.1-1.5x) for the same echo removal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AecRate {
     /// 16 kHz, 160-sample frames: the wake-word / encoder band.

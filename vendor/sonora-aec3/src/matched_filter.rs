@@ -272,7 +272,46 @@ pub(crate) fn matched_filter_core_dispatch(
 ///
 /// Uses even/odd tracking for better compiler optimization, matching the C++
 /// implementation.
+///
+/// Fork: the even/odd loop below did not vectorise (6 % of AEC3's time at 16 kHz: five
+/// 512-tap filters per 4 ms block). For lengths that are a multiple of 16 (every filter of
+/// the default configuration) [`max_square_peak_index_16`] gives the same index.
 pub(crate) fn max_square_peak_index(h: &[f32]) -> usize {
+    if h.len() >= 16
+        && h.len().is_multiple_of(16)
+        && let Some(i) = max_square_peak_index_16(h)
+    {
+        return i;
+    }
+    max_square_peak_index_scalar(h)
+}
+
+/// [`max_square_peak_index`] for `h.len()` a multiple of 16, in two passes: the largest square
+/// of the even and of the odd elements (16 lanes that vectorise), then the first index
+/// holding the winner. The loop it replaces keeps the first even and the first odd index of
+/// the largest square (strict `>`), prefers the odd one only when it is strictly larger, and
+/// its last-element check cannot win for an even length (that element is one of the odd
+/// ones). None (the caller falls back to the loop) only when no element matched, i.e. a NaN.
+fn max_square_peak_index_16(h: &[f32]) -> Option<usize> {
+    let mut lanes = [f32::NEG_INFINITY; 16];
+    for c in h.chunks_exact(16) {
+        for (m, &v) in lanes.iter_mut().zip(c) {
+            let sq = v * v;
+            *m = if sq > *m { sq } else { *m };
+        }
+    }
+    let (mut even, mut odd) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+    for pair in lanes.chunks_exact(2) {
+        even = if pair[0] > even { pair[0] } else { even };
+        odd = if pair[1] > odd { pair[1] } else { odd };
+    }
+    let (parity, target) = if odd > even { (1, odd) } else { (0, even) };
+    (parity..h.len())
+        .step_by(2)
+        .find(|&k| h[k] * h[k] == target)
+}
+
+fn max_square_peak_index_scalar(h: &[f32]) -> usize {
     if h.len() < 2 {
         return 0;
     }
@@ -600,6 +639,33 @@ mod tests {
 
     /// Verifies that max_square_peak_index finds the correct peak for
     /// various lengths and positions.
+    #[test]
+    fn max_square_peak_index_16_equals_the_loop() {
+        let mut rng = TestRandom::new(7);
+        for len in [16usize, 32, 512] {
+            for trial in 0..200 {
+                let mut h = vec![0.0f32; len];
+                rng.fill(&mut h);
+                // Ties: copy values (and their negatives) around, some between parities.
+                if trial % 3 == 0 {
+                    let (a, b) = (trial % len, (trial * 7 + 1) % len);
+                    h[b] = -h[a];
+                }
+                if trial % 5 == 0 {
+                    h.fill(0.25);
+                }
+                if trial % 7 == 0 {
+                    h.fill(0.0);
+                }
+                assert_eq!(
+                    max_square_peak_index_16(&h),
+                    Some(max_square_peak_index_scalar(&h)),
+                    "len {len}, trial {trial}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn max_square_peak_index_correctness() {
         // Single element.
