@@ -161,4 +161,5 @@ silk/float/schur_FLP.c \
 silk/float/sort_FLP.c
 
 SILK_SOURCES_FLOAT_AVX2 = \
-silk/float/x86/inner_product_FLP_avx2.c
+silk/float/x86/inner_product_FLP_avx2.c \
+silk/float/x86/warped_autocorrelation_FLP_avx2.c

@@ -92,14 +92,19 @@ void silk_noise_shape_analysis_FLP(
     const silk_float                *x                                  /* I    Input signal [frame_length + la_shape]      */
 );
 
-/* Autocorrelations for a warped frequency axis */
-void silk_warped_autocorrelation_FLP(
+/* Autocorrelations for a warped frequency axis. Fork (vendor/opusic-sys/README-FORK.md): */
+/* an AVX2 version chosen at run time (x86/main_sse.h), bit-identical to this one.       */
+void silk_warped_autocorrelation_FLP_c(
     silk_float                      *corr,                              /* O    Result [order + 1]                          */
     const silk_float                *input,                             /* I    Input data to correlate                     */
     const silk_float                warping,                            /* I    Warping coefficient                         */
     const opus_int                  length,                             /* I    Length of input                             */
     const opus_int                  order                               /* I    Correlation order (even)                    */
 );
+#ifndef OVERRIDE_silk_warped_autocorrelation_FLP
+#define silk_warped_autocorrelation_FLP(corr, input, warping, length, order, arch) \
+    ((void)(arch), silk_warped_autocorrelation_FLP_c(corr, input, warping, length, order))
+#endif
 
 /* Calculation of LTP state scaling */
 void silk_LTP_scale_ctrl_FLP(

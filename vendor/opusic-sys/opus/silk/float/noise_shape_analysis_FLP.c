@@ -252,7 +252,7 @@ void silk_noise_shape_analysis_FLP(
         if( psEnc->sCmn.warping_Q16 > 0 ) {
             /* Calculate warped auto correlation */
             silk_warped_autocorrelation_FLP( auto_corr, x_windowed, warping,
-                psEnc->sCmn.shapeWinLength, psEnc->sCmn.shapingLPCOrder );
+                psEnc->sCmn.shapeWinLength, psEnc->sCmn.shapingLPCOrder, psEnc->sCmn.arch );
         } else {
             /* Calculate regular auto correlation */
             silk_autocorrelation_FLP( auto_corr, x_windowed, psEnc->sCmn.shapeWinLength, psEnc->sCmn.shapingLPCOrder + 1, psEnc->sCmn.arch );

@@ -629,6 +629,103 @@ static OPUS_INLINE __m128i silk_noise_shape_quantizer_short_prediction_x4(const 
     return silk_cvtepi64_epi32_high(out);
 }
 
+/* Fork (vendor/opusic-sys/README-FORK.md): with 1 or 2 delayed-decision states (complexity  */
+/* 2-5) only lanes 0 and 1 of each state vector are live; lanes 2 and 3 are excluded from     */
+/* every decision by MaskDelDec, so what they hold never reaches the stream. The two helpers */
+/* below compute lanes 0 and 1 exactly as the 4-lane code does (the same products, rounded   */
+/* the same way, summed with wrapping 32-bit adds, whose order does not matter) and fill     */
+/* lanes 2 and 3 with copies of them.                                                        */
+
+/* One state's lane of a vector of states, read and written in place. */
+#if defined(__GNUC__)
+typedef opus_int32 silk_state_lane_i32 __attribute__((__may_alias__));
+#else
+typedef opus_int32 silk_state_lane_i32;
+#endif
+
+/* Short-term prediction of states 0 and 1, two taps per 256-bit product: the 32 bytes at   */
+/* buf32[-k-1] hold taps k+1 (low half) and k (high half); unpacking their low 64 bits puts  */
+/* states 0 and 1 of each tap in the low dwords of 64-bit lanes, which _mm256_mul_epi32      */
+/* multiplies by coef_pairs[k/2] (coef16[k+1] << 16 low, coef16[k] << 16 high). The high    */
+/* dword of each product is silk_SMULWB(buf, coef); the two halves are added at the end.    */
+static OPUS_INLINE __m128i silk_noise_shape_quantizer_short_prediction_x2(const __m128i *buf32, const __m256i *coef_pairs, opus_int order)
+{
+    __m256i out = _mm256_setzero_si256();
+    __m128i sum;
+    int k;
+    silk_assert(order == 10 || order == 16);
+
+    for (k = 0; k < order; k += 2)
+    {
+        __m256i taps = _mm256_loadu_si256((const __m256i *)(const void *)&buf32[-k - 1]);
+        out = _mm256_add_epi32(out, _mm256_mul_epi32(_mm256_unpacklo_epi32(taps, taps), coef_pairs[k >> 1]));
+    }
+    sum = _mm_add_epi32(_mm256_castsi256_si128(out), _mm256_extracti128_si256(out, 1));
+    /* Avoids introducing a bias because silk_SMLAWB() always rounds to -inf */
+    return _mm_add_epi32(_mm_shuffle_epi32(sum, _MM_SHUFFLE(3, 1, 3, 1)), _mm_set1_epi32(order >> 1));
+}
+
+/* Fork: applies a lane selector to n (even) consecutive state vectors, two at a time. The  */
+/* array of samples is taken as 5 * DECISION_DELAY vectors (no padding: checked below).      */
+static OPUS_INLINE void silk_mm256_shuffle_states(__m128i *p, int n, __m128i selector)
+{
+    const __m256i sel = _mm256_broadcastsi128_si256(selector);
+    int t;
+    silk_assert((n & 1) == 0);
+    for (t = 0; t < n; t += 2)
+    {
+        __m256i *q = (__m256i *)(void *)&p[t];
+        _mm256_storeu_si256(q, _mm256_shuffle_epi8(_mm256_loadu_si256(q), sel));
+    }
+}
+typedef char silk_samples_are_five_vectors[sizeof(NSQ_del_dec_sample_struct) == 5 * sizeof(__m128i) ? 1 : -1];
+
+/* The coefficient pairs of silk_noise_shape_quantizer_short_prediction_x2. */
+static OPUS_INLINE void silk_short_prediction_coef_pairs(__m256i coef_pairs[MAX_LPC_ORDER / 2], const opus_int16 *coef16, opus_int order)
+{
+    int k;
+    for (k = 0; k < order; k += 2)
+    {
+        coef_pairs[k >> 1] = _mm256_set_m128i(_mm_set1_epi32(silk_LSHIFT((opus_int32)coef16[k], 16)),
+                                              _mm_set1_epi32(silk_LSHIFT((opus_int32)coef16[k + 1], 16)));
+    }
+}
+
+/* Noise shape feedback of states 0 and 1: the warped filter's all-pass chain in scalar      */
+/* registers. The 4-lane version's chain has a 128 -> 256-bit widening and a cross-lane      */
+/* permute per tap; two scalar chains side by side take about half the latency per tap.    */
+/* Updates sAR2_Q14 (lanes 0 and 1) and returns n_AR_Q14 before its Q11 -> Q12 shift.       */
+static OPUS_INLINE __m128i silk_noise_shape_feedback_x2(NSQ_del_dec_struct *psDelDec, const opus_int16 *AR_shp_Q13, opus_int order, opus_int warping_Q16)
+{
+    silk_state_lane_i32 *sAR2 = (silk_state_lane_i32 *)(void *)psDelDec->sAR2_Q14; /* sAR2[4 * tap + state] */
+    const silk_state_lane_i32 *diff = (const silk_state_lane_i32 *)(const void *)&psDelDec->Diff_Q14;
+    opus_int32 tmp0_0, tmp0_1, tmp1_0, tmp1_1, n_AR_0, n_AR_1;
+    int j;
+
+    /* Output of lowpass section */
+    tmp0_0 = silk_ADD32_ovflw(diff[0], silk_SMULWB(sAR2[0], warping_Q16));
+    tmp0_1 = silk_ADD32_ovflw(diff[1], silk_SMULWB(sAR2[1], warping_Q16));
+    n_AR_0 = order >> 1;
+    n_AR_1 = order >> 1;
+    for (j = 0; j < order - 1; j++)
+    {
+        /* Output of allpass section */
+        tmp1_0 = sAR2[4 * j];
+        tmp1_1 = sAR2[4 * j + 1];
+        sAR2[4 * j] = tmp0_0;
+        sAR2[4 * j + 1] = tmp0_1;
+        n_AR_0 = silk_ADD32_ovflw(n_AR_0, silk_SMULWB(tmp0_0, AR_shp_Q13[j]));
+        n_AR_1 = silk_ADD32_ovflw(n_AR_1, silk_SMULWB(tmp0_1, AR_shp_Q13[j]));
+        tmp0_0 = silk_ADD32_ovflw(tmp1_0, silk_SMULWB(silk_SUB32_ovflw(sAR2[4 * (j + 1)], tmp0_0), warping_Q16));
+        tmp0_1 = silk_ADD32_ovflw(tmp1_1, silk_SMULWB(silk_SUB32_ovflw(sAR2[4 * (j + 1) + 1], tmp0_1), warping_Q16));
+    }
+    sAR2[4 * (order - 1)] = tmp0_0;
+    sAR2[4 * (order - 1) + 1] = tmp0_1;
+    n_AR_0 = silk_ADD32_ovflw(n_AR_0, silk_SMULWB(tmp0_0, AR_shp_Q13[order - 1]));
+    n_AR_1 = silk_ADD32_ovflw(n_AR_1, silk_SMULWB(tmp0_1, AR_shp_Q13[order - 1]));
+    return _mm_set_epi32(n_AR_1, n_AR_0, n_AR_1, n_AR_0);
+}
+
 /******************************************/
 /* Noise shape quantizer for one subframe */
 /******************************************/
@@ -665,6 +762,14 @@ static OPUS_INLINE void silk_noise_shape_quantizer_del_dec_avx2(
     opus_int32 *shp_lag_ptr = &NSQ->sLTP_shp_Q14[NSQ->sLTP_shp_buf_idx - lag + HARM_SHAPE_FIR_TAPS / 2];
     opus_int32 *pred_lag_ptr = &sLTP_Q15[NSQ->sLTP_buf_idx - lag + LTP_ORDER / 2];
     opus_int32 Gain_Q10 = Gain_Q16 >> 6;
+    /* Fork: 1 or 2 states (lanes 2 and 3 masked) take the two-lane helpers */
+    const int two_states = _mm_extract_epi32(MaskDelDec, 2) != 0;
+    __m256i a_Q12_pairs[MAX_LPC_ORDER / 2];
+
+    if (two_states)
+    {
+        silk_short_prediction_coef_pairs(a_Q12_pairs, a_Q12, predictLPCOrder);
+    }
 
     for (i = 0; i < length; i++)
     {
@@ -733,25 +838,39 @@ static OPUS_INLINE void silk_noise_shape_quantizer_del_dec_avx2(
         psDelDec->Seed = silk_mm256_rand_epi32(psDelDec->Seed);
 
         /* Short-term prediction */
-        LPC_pred_Q14 = silk_noise_shape_quantizer_short_prediction_x4(&psDelDec->sLPC_Q14[NSQ_LPC_BUF_LENGTH - 1 + i], a_Q12, predictLPCOrder);
+        if (two_states)
+        {
+            LPC_pred_Q14 = silk_noise_shape_quantizer_short_prediction_x2(&psDelDec->sLPC_Q14[NSQ_LPC_BUF_LENGTH - 1 + i], a_Q12_pairs, predictLPCOrder);
+        }
+        else
+        {
+            LPC_pred_Q14 = silk_noise_shape_quantizer_short_prediction_x4(&psDelDec->sLPC_Q14[NSQ_LPC_BUF_LENGTH - 1 + i], a_Q12, predictLPCOrder);
+        }
         LPC_pred_Q14 = _mm_slli_epi32(LPC_pred_Q14, 4); /* Q10 -> Q14 */
 
         /* Noise shape feedback */
         silk_assert(shapingLPCOrder > 0);
         silk_assert((shapingLPCOrder & 1) == 0); /* check that order is even */
-        /* Output of lowpass section */
-        tmp0 = _mm_add_epi32(psDelDec->Diff_Q14, silk_mm_smulwb_epi32(psDelDec->sAR2_Q14[0], warping_Q16));
-        n_AR_Q14 = _mm_set1_epi32(shapingLPCOrder >> 1);
-        for (j = 0; j < shapingLPCOrder - 1; j++)
+        if (two_states)
         {
-            /* Output of allpass section */
-            tmp1 = psDelDec->sAR2_Q14[j];
-            psDelDec->sAR2_Q14[j] = tmp0;
-            n_AR_Q14 = _mm_add_epi32(n_AR_Q14, silk_mm_smulwb_epi32(tmp0, AR_shp_Q13[j]));
-            tmp0 = _mm_add_epi32(tmp1, silk_mm_smulwb_epi32(_mm_sub_epi32(psDelDec->sAR2_Q14[j + 1], tmp0), warping_Q16));
+            n_AR_Q14 = silk_noise_shape_feedback_x2(psDelDec, AR_shp_Q13, shapingLPCOrder, warping_Q16);
         }
-        psDelDec->sAR2_Q14[shapingLPCOrder - 1] = tmp0;
-        n_AR_Q14 = _mm_add_epi32(n_AR_Q14, silk_mm_smulwb_epi32(tmp0, AR_shp_Q13[shapingLPCOrder - 1]));
+        else
+        {
+            /* Output of lowpass section */
+            tmp0 = _mm_add_epi32(psDelDec->Diff_Q14, silk_mm_smulwb_epi32(psDelDec->sAR2_Q14[0], warping_Q16));
+            n_AR_Q14 = _mm_set1_epi32(shapingLPCOrder >> 1);
+            for (j = 0; j < shapingLPCOrder - 1; j++)
+            {
+                /* Output of allpass section */
+                tmp1 = psDelDec->sAR2_Q14[j];
+                psDelDec->sAR2_Q14[j] = tmp0;
+                n_AR_Q14 = _mm_add_epi32(n_AR_Q14, silk_mm_smulwb_epi32(tmp0, AR_shp_Q13[j]));
+                tmp0 = _mm_add_epi32(tmp1, silk_mm_smulwb_epi32(_mm_sub_epi32(psDelDec->sAR2_Q14[j + 1], tmp0), warping_Q16));
+            }
+            psDelDec->sAR2_Q14[shapingLPCOrder - 1] = tmp0;
+            n_AR_Q14 = _mm_add_epi32(n_AR_Q14, silk_mm_smulwb_epi32(tmp0, AR_shp_Q13[shapingLPCOrder - 1]));
+        }
 
         n_AR_Q14 = _mm_slli_epi32(n_AR_Q14, 1);                                                  /* Q11 -> Q12 */
         n_AR_Q14 = _mm_add_epi32(n_AR_Q14, silk_mm_smulwb_epi32(psDelDec->LF_AR_Q14, Tilt_Q14)); /* Q12 */
@@ -868,24 +987,16 @@ static OPUS_INLINE void silk_noise_shape_quantizer_del_dec_avx2(
                 _mm_set_epi8(0xF, 0xE, 0xD, 0xC, 0xB, 0xA, 0x9, 0x8, 0x7, 0x6, 0x5, 0x4, 0x3, 0x2, 0x1, 0x0),
                 silk_index_to_selector(RDmin_ind),
                 tmp1);
-            for (t = i; t < MAX_SUB_FRAME_LENGTH + NSQ_LPC_BUF_LENGTH; t++)
-            {
-                psDelDec->sLPC_Q14[t] = _mm_shuffle_epi8(psDelDec->sLPC_Q14[t], tmp0);
-            }
+            /* Fork (vendor/opusic-sys/README-FORK.md): two state vectors per 256-bit shuffle,  */
+            /* and of sLPC_Q14 only [i, i + NSQ_LPC_BUF_LENGTH): sample i + 1 reads entries     */
+            /* i + 1 .. i + 16, of which i + 16 is written at the end of this sample, and every */
+            /* later entry is written before it is read (upstream shuffles to the end of the    */
+            /* buffer, 96 - i entries, as the C version's memcpy does).                         */
+            silk_mm256_shuffle_states(&psDelDec->sLPC_Q14[i], NSQ_LPC_BUF_LENGTH, tmp0);
             psDelDec->Seed = _mm_shuffle_epi8(psDelDec->Seed, tmp0);
             psDelDec->SeedInit = _mm_shuffle_epi8(psDelDec->SeedInit, tmp0);
-            for (t = 0; t < MAX_SHAPE_LPC_ORDER; t++)
-            {
-                psDelDec->sAR2_Q14[t] = _mm_shuffle_epi8(psDelDec->sAR2_Q14[t], tmp0);
-            }
-            for (t = 0; t < DECISION_DELAY; t++)
-            {
-                psDelDec->Samples[t].RandState = _mm_shuffle_epi8(psDelDec->Samples[t].RandState, tmp0);
-                psDelDec->Samples[t].Q_Q10 = _mm_shuffle_epi8(psDelDec->Samples[t].Q_Q10, tmp0);
-                psDelDec->Samples[t].Xq_Q14 = _mm_shuffle_epi8(psDelDec->Samples[t].Xq_Q14, tmp0);
-                psDelDec->Samples[t].Pred_Q15 = _mm_shuffle_epi8(psDelDec->Samples[t].Pred_Q15, tmp0);
-                psDelDec->Samples[t].Shape_Q14 = _mm_shuffle_epi8(psDelDec->Samples[t].Shape_Q14, tmp0);
-            }
+            silk_mm256_shuffle_states(psDelDec->sAR2_Q14, MAX_SHAPE_LPC_ORDER, tmp0);
+            silk_mm256_shuffle_states((__m128i *)(void *)psDelDec->Samples, DECISION_DELAY * 5, tmp0);
             mask = _mm256_castsi128_si256(_mm_blendv_epi8(_mm_set_epi32(0x3, 0x2, 0x1, 0x0), _mm_set1_epi32(RDmin_ind + 4), tmp1));
             SS_Q_Q10 = _mm256_permutevar8x32_epi32(SS_Q_Q10, mask);
             SS_RD_Q10 = _mm256_permutevar8x32_epi32(SS_RD_Q10, mask);

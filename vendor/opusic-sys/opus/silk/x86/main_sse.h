@@ -293,6 +293,43 @@ extern double (*const SILK_INNER_PRODUCT_FLP_IMPL[OPUS_ARCHMASK + 1])(
 #define silk_inner_product_FLP(data1, data2, dataSize, arch) ((void)arch,(*SILK_INNER_PRODUCT_FLP_IMPL[(arch) & OPUS_ARCHMASK])(data1, data2, dataSize))
 
 #endif
+
+/* Fork (vendor/opusic-sys/README-FORK.md): the warped autocorrelation, bit-identical. */
+void silk_warped_autocorrelation_FLP_c(
+    silk_float                      *corr,
+    const silk_float                *input,
+    const silk_float                warping,
+    const opus_int                  length,
+    const opus_int                  order
+);
+void silk_warped_autocorrelation_FLP_avx2(
+    silk_float                      *corr,
+    const silk_float                *input,
+    const silk_float                warping,
+    const opus_int                  length,
+    const opus_int                  order
+);
+
+#if defined (OPUS_X86_PRESUME_AVX2)
+
+#define OVERRIDE_silk_warped_autocorrelation_FLP
+#define silk_warped_autocorrelation_FLP(corr, input, warping, length, order, arch) \
+    ((void)(arch), silk_warped_autocorrelation_FLP_avx2(corr, input, warping, length, order))
+
+#elif defined(OPUS_HAVE_RTCD) && defined(OPUS_X86_MAY_HAVE_AVX2)
+
+#define OVERRIDE_silk_warped_autocorrelation_FLP
+extern void (*const SILK_WARPED_AUTOCORRELATION_FLP_IMPL[OPUS_ARCHMASK + 1])(
+    silk_float                      *corr,
+    const silk_float                *input,
+    const silk_float                warping,
+    const opus_int                  length,
+    const opus_int                  order
+);
+#define silk_warped_autocorrelation_FLP(corr, input, warping, length, order, arch) \
+    ((*SILK_WARPED_AUTOCORRELATION_FLP_IMPL[(arch) & OPUS_ARCHMASK])(corr, input, warping, length, order))
+
+#endif
 #endif
 
 # endif

@@ -174,6 +174,21 @@ double (*const SILK_INNER_PRODUCT_FLP_IMPL[ OPUS_ARCHMASK + 1 ] )(
   MAY_HAVE_AVX2( silk_inner_product_FLP )  /* avx */
 };
 
+/* Fork (vendor/opusic-sys/README-FORK.md) */
+void (*const SILK_WARPED_AUTOCORRELATION_FLP_IMPL[ OPUS_ARCHMASK + 1 ] )(
+    silk_float                      *corr,
+    const silk_float                *input,
+    const silk_float                warping,
+    const opus_int                  length,
+    const opus_int                  order
+) = {
+  silk_warped_autocorrelation_FLP_c,                  /* non-sse */
+  silk_warped_autocorrelation_FLP_c,
+  silk_warped_autocorrelation_FLP_c,
+  silk_warped_autocorrelation_FLP_c, /* sse4.1 */
+  MAY_HAVE_AVX2( silk_warped_autocorrelation_FLP )  /* avx */
+};
+
 #endif
 
 #endif
