@@ -31,8 +31,12 @@ for s in "${SUITES[@]}" vm vm-1; do
   rm -rf "$LAB_OUT/results/$s.json" "$LAB_OUT/results/$s.run1.json" "$LAB_OUT/$s.run1"
 done
 
+# The VM's bound (a guard against a hang, not a speed check): 5 minutes for the boot and 4 per
+# suite, or LAB_TIMEOUT seconds. A fixed 20 minutes killed a whole run of 8 suites on a loaded
+# machine (the slowest whole run before: 23 minutes for 7, pairing-bredr alone 6 minutes).
+bound() { echo "${LAB_TIMEOUT:-$((300 + 240 * $1))}"; }
 set +e
-bash scripts/lab/run.sh --timeout "${LAB_TIMEOUT:-1200}" -- \
+bash scripts/lab/run.sh --timeout "$(bound ${#SUITES[@]})" -- \
   bash scripts/lab/guest-suite.sh "${SUITES[@]}"
 vm_rc=$?
 set -e
@@ -56,7 +60,7 @@ if [ ${#again[@]} -gt 0 ] && [ "${LAB_RETRY:-1}" != 0 ]; then
   [ ! -e "$LAB_OUT/results/vm.json" ] || mv "$LAB_OUT/results/vm.json" "$LAB_OUT/results/vm-1.json"
   echo "=== lab: ${again[*]} failed (the VM exited $vm_rc): once more in a fresh VM"
   set +e
-  bash scripts/lab/run.sh --timeout "${LAB_TIMEOUT:-1200}" -- \
+  bash scripts/lab/run.sh --timeout "$(bound ${#again[@]})" -- \
     bash scripts/lab/guest-suite.sh "${again[@]}"
   vm2_rc=$?
   set -e
