@@ -3,7 +3,7 @@
 #
 #   bash scripts/lab/guest-suite.sh SUITE...
 #
-# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, bluez, ama-ble, ama-rfcomm, phone-bluez, alsa (last: it unbinds snd-aloop).
+# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, bluez, ama-ble, ama-rfcomm, phone-bluez, phone-ble, alsa (last: it unbinds snd-aloop).
 # Logs of each suite under $LAB_OUT/SUITE/, results in $LAB_OUT/results/SUITE.json.
 # Exit code: the number of failed suites (0: all passed).
 set -uo pipefail
@@ -39,7 +39,9 @@ for suite in "$@"; do
     ama-ble)
       bash scripts/lab/guest-bt.sh && $PY tests/lab/ama_ble.py ;;
     phone-bluez)
-      bash scripts/lab/guest-bt.sh --phone bluez && /usr/bin/python3 tests/lab/phone_bluez.py ;;
+      bash scripts/lab/guest-bt.sh --phone bluez && /usr/bin/python3 tests/lab/phone_bluez.py --link rfcomm ;;
+    phone-ble)
+      bash scripts/lab/guest-bt.sh --phone bluez-le && /usr/bin/python3 tests/lab/phone_bluez.py --link ble ;;
     ama-rfcomm)
       bash scripts/lab/guest-bt.sh && $PY tests/lab/ama_rfcomm.py ;;
     alsa)

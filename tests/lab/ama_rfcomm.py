@@ -42,7 +42,6 @@ from bumble.keys import MemoryKeyStore  # noqa: E402
 
 ph.assume_board_io_capability()
 
-CONTROL = LAB_RUN / "control.sock"
 PORT = 47721
 
 
@@ -242,13 +241,7 @@ def main() -> int:
                            env={"AMA_LOG": "info"})
     ctl, keys = None, MemoryKeyStore()
     try:
-        engine.wait_socket(CONTROL, timeout=180)
-        ctl = labkit.Control(CONTROL)
-        labkit.wait_until("the RFCOMM profile", 120,
-                          lambda: "RFCOMM profile" in engine.log_text() or not engine.alive())
-        ctl.directive("EnterDiscoverableMode", {"durationInSeconds": 900})
-        labkit.wait_until("Pairable", 60, lambda: labkit.bluez_prop(
-            "/org/bluez/hci0", "org.bluez.Adapter1", "Pairable"))
+        ctl = labkit.board_ready(engine, "rfcomm", window_s=900, timeout=180)
         one = asyncio.run(asyncio.wait_for(first_link(res, env, ctl, keys), 1200))
         time.sleep(2)
         two = asyncio.run(asyncio.wait_for(second_link(res, env, ctl, keys), 600))

@@ -3,6 +3,7 @@
 - `Engine`: the built engine as a child process, its log in $LAB_OUT, bounded start/stop.
 - `Control`: a client of the engine's control socket (JSON lines): requests, directives, and
   every event line the engine broadcasts, kept in order.
+- `board_ready`: the AMA suites' start-up (control socket, link registered, pairing window).
 - `bluez_objects` / `bluez_prop`: the board's BlueZ as bluetoothd itself reports it (busctl).
 - `Result`: the suite's checks and figures, written to $LAB_OUT/results/<suite>.json and
   summarised by scripts/lab/test.sh.
@@ -181,6 +182,35 @@ class Control:
             self.sock.close()
         except OSError:
             pass
+
+
+CONTROL = LAB_RUN / "control.sock"
+# What the engine logs once its AMA link's Bluetooth side is registered with bluetoothd.
+LINK_READY = {"rfcomm": "RFCOMM profile", "ble": "BLE GATT service"}
+
+
+def board_ready(engine: Engine, link: str, window_s: int = 600,
+                timeout: float = 120) -> Control:
+    """The board's start-up shared by the AMA suites: the engine's control socket, its AMA
+    link registered with bluetoothd (`link`: "rfcomm" or "ble"), then the pairing window
+    open (EnterDiscoverableMode for `window_s`, until BlueZ reports hci0 Pairable). Returns
+    the control connection (the caller closes it)."""
+    engine.wait_socket(CONTROL, timeout=timeout)
+    ctl = Control(CONTROL)
+    try:
+        marker = LINK_READY[link]
+        wait_until(f"the engine's {link} link registered", 120,
+                   lambda: marker in engine.log_text() or not engine.alive())
+        if not engine.alive():
+            raise RuntimeError(f"engine {engine.name} exited {engine.proc.returncode}: "
+                               f"{engine.tail()}")
+        ctl.directive("EnterDiscoverableMode", {"durationInSeconds": window_s})
+        wait_until("hci0 Pairable", 60, lambda: bluez_prop(
+            "/org/bluez/hci0", "org.bluez.Adapter1", "Pairable"))
+    except BaseException:
+        ctl.close()
+        raise
+    return ctl
 
 
 def registry_row(config: Path, mac: str) -> dict | None:

@@ -8,8 +8,8 @@
 //!   and the AMA service's characteristics are acquired: AcquireNotify (the board's
 //!   notifications, one per read) and AcquireWrite (bluer cuts each write into pieces of at
 //!   most the ATT MTU - 3 bytes, which is what the spec asks of a sender). The notify CCCD
-//!   needs an encrypted link: bond the board first (`bluetoothctl pair`) or let BlueZ raise
-//!   security when it is refused.
+//!   needs an encrypted link: an unpaired board is paired first (`Device1.Pair`, which asks
+//!   this client's agent or BlueZ's default one).
 //!
 //! Not real-time safe; the tool's only code that knows BlueZ.
 
@@ -130,12 +130,13 @@ pub async fn connect_rfcomm(
     }))
 }
 
-/// BLE GATT to `addr`: AcquireNotify + AcquireWrite on the AMA characteristics.
+/// BLE GATT to `addr`: AcquireNotify + AcquireWrite on the AMA characteristics. Also returns
+/// how long pairing took when the board had to be paired first.
 pub async fn connect_ble(
     adapter_name: Option<&str>,
     addr: BdAddr,
     wait: Duration,
-) -> std::io::Result<Box<dyn crate::Conn>> {
+) -> std::io::Result<(Box<dyn crate::Conn>, Option<Duration>)> {
     let session = Session::new().await.map_err(io)?;
     let adapter = adapter(&session, adapter_name).await.map_err(io)?;
     let peer = Address(addr.0);
@@ -161,6 +162,14 @@ pub async fn connect_ble(
         }
     }
     let device = adapter.device(peer).map_err(io)?;
+    // The notify characteristic's CCCD needs an encrypted link (encrypt-notify): bond first,
+    // as the Alexa app does. BlueZ asks the agent of this D-Bus client, or the default agent.
+    let mut paired_in = None;
+    if !device.is_paired().await.map_err(io)? {
+        let t = tokio::time::Instant::now();
+        device.pair().await.map_err(io)?;
+        paired_in = Some(t.elapsed());
+    }
     if !device.is_connected().await.map_err(io)? {
         device.connect().await.map_err(io)?;
     }
@@ -191,9 +200,10 @@ pub async fn connect_ble(
     };
     let reader = notify.notify_io().await.map_err(io)?;
     let writer = write.write_io().await.map_err(io)?;
-    Ok(Box::new(BtStream {
+    let stream = BtStream {
         reader,
         writer,
         _keep: vec![Box::new(device), Box::new(adapter), Box::new(session)],
-    }))
+    };
+    Ok((Box::new(stream), paired_in))
 }

@@ -118,6 +118,8 @@ pub struct PhoneReport {
     /// Error codes of the accessory's replies to our requests, by command name.
     pub replies: Vec<(String, i32)>,
     pub closed_by_accessory: bool,
+    /// How long pairing took, when `ble://` had to pair with the board first.
+    pub pairing_ms: Option<u64>,
     /// Every control frame payload received, in order (for independent decoding).
     #[serde(skip)]
     pub control_frames: Vec<Vec<u8>>,
@@ -143,30 +145,34 @@ pub enum PhoneError {
 pub(crate) trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Conn for T {}
 
+/// The link, and how long pairing took when it had to pair first.
 async fn connect(
     addr: &PhoneAddr,
     text: &str,
     adapter: Option<&str>,
     wait: Duration,
-) -> Result<Box<dyn Conn>, PhoneError> {
+) -> Result<(Box<dyn Conn>, Option<Duration>), PhoneError> {
     let err = |source| PhoneError::Connect {
         addr: text.to_owned(),
         source,
     };
+    let plain = |c: Box<dyn Conn>| (c, None);
     Ok(match addr {
-        PhoneAddr::Unix(path) => {
-            Box::new(tokio::net::UnixStream::connect(path).await.map_err(err)?)
-        }
+        PhoneAddr::Unix(path) => plain(Box::new(
+            tokio::net::UnixStream::connect(path).await.map_err(err)?,
+        )),
         PhoneAddr::Tcp(hp) => {
             let s = tokio::net::TcpStream::connect(hp.as_str())
                 .await
                 .map_err(err)?;
             let _ = s.set_nodelay(true);
-            Box::new(s)
+            plain(Box::new(s))
         }
-        PhoneAddr::Rfcomm { addr, channel } => bt::connect_rfcomm(adapter, *addr, *channel)
-            .await
-            .map_err(err)?,
+        PhoneAddr::Rfcomm { addr, channel } => plain(
+            bt::connect_rfcomm(adapter, *addr, *channel)
+                .await
+                .map_err(err)?,
+        ),
         PhoneAddr::Ble { addr } => bt::connect_ble(adapter, *addr, wait).await.map_err(err)?,
     })
 }
@@ -184,7 +190,7 @@ pub async fn run_with(
 ) -> Result<PhoneReport, PhoneError> {
     let give_up = Instant::now() + opts.connect_wait;
     let addr = PhoneAddr::parse(&opts.addr)?;
-    let mut conn = loop {
+    let (mut conn, paired_in) = loop {
         match connect(
             &addr,
             &opts.addr,
@@ -213,6 +219,13 @@ pub async fn run_with(
         done_at: None,
         drop_at: None,
     };
+    if let Some(d) = paired_in {
+        p.report.pairing_ms = Some(u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        p.say(format_args!(
+            "paired with the board in {} ms",
+            d.as_millis()
+        ));
+    }
     p.report.version = Some((
         v.major,
         v.minor,
