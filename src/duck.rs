@@ -128,8 +128,17 @@ impl Ducker {
 
     /// [`Ducker::stream_opened`], logging a failure (the stream goes on undiminished).
     pub fn on_open(&mut self) {
+        let was = self.is_ducked();
         match self.stream_opened() {
-            Ok(()) => {}
+            Ok(()) => {
+                if let (false, State::Ducked { saved, applied }) = (was, self.state) {
+                    info!(
+                        from_db = saved as f64 / 100.0,
+                        to_db = applied as f64 / 100.0,
+                        "ducking: volume lowered"
+                    );
+                }
+            }
             Err(e) => warn!("ducking: cannot lower the volume: {e}"),
         }
     }

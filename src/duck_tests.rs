@@ -196,3 +196,18 @@ fn a_failed_duck_leaves_nothing_to_restore() {
     );
     assert!(d.knob().sets.is_empty());
 }
+
+#[test]
+fn from_config_is_off_at_zero_and_a_card_that_cannot_open_names_the_key() {
+    let path = std::path::Path::new("board.toml");
+    let off = crate::config::Config::parse("[aec]\nduck_control = \"Nope\"\n", path).unwrap();
+    assert!(Ducker::from_config(&off).unwrap().is_none());
+    let on = crate::config::Config::parse(
+        "[aec]\nduck_db = 12\nduck_card = \"hw:NoSuchCard99\"\n",
+        path,
+    )
+    .unwrap();
+    let err = Ducker::from_config(&on).unwrap_err().to_string();
+    assert!(err.contains("aec.duck_control"), "{err}");
+    assert!(err.contains("hw:NoSuchCard99"), "{err}");
+}
