@@ -46,6 +46,24 @@ def config_variant(name: str, **changes) -> Path:
     return p
 
 
+DUCK_DB = 12
+
+
+def with_ducking(path: Path) -> Path:
+    """The config at `path` plus ducking of snd-dummy's Master while a stream is open."""
+    path.write_text(path.read_text() + f'\n[aec]\nduck_db = {DUCK_DB}\nduck_card = "hw:Dummy"\n'
+                    'duck_control = "Master"\n')
+    return path
+
+
+def master_db() -> float | None:
+    """snd-dummy's Master level as amixer reads it (first channel), dB."""
+    out = subprocess.run(["amixer", "-c", "Dummy", "sget", "Master"], capture_output=True,
+                         text=True, timeout=30).stdout
+    m = re.search(r"\[(-?\d+(?:\.\d+)?)dB\]", out)
+    return float(m[1]) if m else None
+
+
 def counters(log_text: str) -> dict:
     """The last status line the engine logged (frames, xruns, dropped, overruns)."""
     out = {}
@@ -93,7 +111,11 @@ def speech_file() -> Path:
 
 def suite_loopback(res: Result) -> None:
     phone_dir = LAB_OUT / "phone"
-    engine = labkit.Engine("engine-alsa", ["run", "--config", str(CONFIG)],
+    # Ducking (issue 9) rides along: snd-dummy's Master is lowered while the stream is open.
+    cfg = with_ducking(config_variant("loopback"))
+    level = master_db()
+    res.note(f"snd-dummy Master before the engine: {level} dB")
+    engine = labkit.Engine("engine-alsa", ["run", "--config", str(cfg)],
                            env={"AMA_LOG": "info"})
     phone = None
     try:
@@ -126,6 +148,13 @@ def suite_loopback(res: Result) -> None:
         # line (one every 5 s), so the lines before and after frame the stop.
         labkit.wait_until("the wake-word stream (START_SPEECH)", 90,
                           lambda: "START_SPEECH" in engine.log_text() or not engine.alive())
+        labkit.wait_until("the duck", 20,
+                          lambda: "volume lowered" in engine.log_text() or not engine.alive())
+        ducked = master_db()
+        res.check(f"ducking: Master {DUCK_DB} dB lower while the stream is open (amixer)",
+                  level is not None and ducked is not None
+                  and abs(ducked - (level - DUCK_DB)) < 0.5,
+                  f"{level} -> {ducked} dB")
         n = status_lines(engine.log_text())
         labkit.wait_until("a status line", 20, lambda: status_lines(engine.log_text()) > n)
         before = counters(engine.log_text())
@@ -146,6 +175,10 @@ def suite_loopback(res: Result) -> None:
             out, _ = phone.communicate()
         if player:
             player.wait(120)
+        labkit.wait_until("the restore", 30,
+                          lambda: "volume restored" in engine.log_text() or not engine.alive())
+        res.check("ducking: Master back to its level once the stream ended (amixer)",
+                  master_db() == level, f"{level} -> {master_db()} dB")
         res.check("phone exited after its utterance", phone.returncode == 0,
                   f"exit {phone.returncode}")
         report = {}
@@ -206,6 +239,8 @@ def suite_loopback(res: Result) -> None:
             phone.kill()
         rc = engine.stop()
         res.check("engine exits 0 on SIGTERM", rc == 0, f"exit {rc}: {engine.tail(3)}")
+        res.check("ducking: Master at its level after the engine's exit (amixer)",
+                  master_db() == level, f"{level} -> {master_db()} dB")
         m = re.search(r"(?m)^periods .*$", engine.log_text())
         if m:
             for name in ("periods", "xruns", "dropped", "streams", "detections"):
