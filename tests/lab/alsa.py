@@ -8,6 +8,9 @@
    frames, decodable). Meanwhile the engine is stopped with SIGSTOP for 200 ms (twice the
    100 ms buffer): a real kernel overrun, which must be counted and recovered from, the engine
    running on, nothing dropped on its rings.
+   Ducking rides along: snd-dummy's Master is 12 dB down (amixer) while the stream is open,
+   back after it and after the exit; a second engine is stopped with SIGTERM while its stream
+   is still open: Master back to its level.
 2. snd-dummy: the same engine on hw:Dummy for a few seconds: opens, captures, exits 0.
 3. Device removal: while capturing from snd-aloop, the card is unbound from its driver
    (/sys/bus/platform/drivers/snd_aloop/unbind: the card is freed as on a hot unplug). The
@@ -252,6 +255,52 @@ def suite_loopback(res: Result) -> None:
                       m[0])
 
 
+def suite_duck_exit(res: Result) -> None:
+    """Ducking restored on SIGTERM while the stream is still open (the phone never endpoints)."""
+    # A long utterance cap: the stream must still be open when the signal comes.
+    cfg = with_ducking(config_variant("duck-exit", max_utterance_ms="60000"))
+    level = master_db()
+    engine = labkit.Engine("engine-duck-exit", ["run", "--config", str(cfg)],
+                           env={"AMA_LOG": "info"})
+    phone = player = None
+    try:
+        labkit.wait_until("the engine to open the capture", 120,
+                          lambda: "capture open" in engine.log_text() or not engine.alive())
+        phone = subprocess.Popen(
+            [str(labkit.PHONE), "tcp://127.0.0.1:47711", "--endpoint-after", "120",
+             "--utterances", "1", "--max-seconds", "150", "--wait", "60", "--out",
+             str(LAB_OUT / "phone-duck-exit")],
+            cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(LAB_OUT / "phone-duck-exit.log", "w"))
+        time.sleep(5)
+        wav = speech_file()
+        for _ in range(5):
+            player = subprocess.Popen(["aplay", "-q", "-D", "plughw:Loopback,0,0", str(wav)],
+                                      stdin=subprocess.DEVNULL)
+            while player.poll() is None and "volume lowered" not in engine.log_text():
+                time.sleep(0.2)
+            if "volume lowered" in engine.log_text() or not engine.alive():
+                break
+        ducked = master_db()
+        res.check("ducking (SIGTERM case): Master lowered while the stream is open",
+                  "volume lowered" in engine.log_text() and ducked is not None
+                  and level is not None and abs(ducked - (level - DUCK_DB)) < 0.5,
+                  f"{level} -> {ducked} dB")
+        res.check("ducking (SIGTERM case): the stream still open at the signal",
+                  "cause=StreamEnded" not in engine.log_text(), engine.tail(2))
+    finally:
+        rc = engine.stop()
+        if phone and phone.poll() is None:
+            phone.kill()
+        if player and player.poll() is None:
+            player.kill()
+    res.check("ducking: SIGTERM with the stream open exits 0 and restores Master (amixer)",
+              rc == 0 and master_db() == level,
+              f"exit {rc}, {level} -> {master_db()} dB; "
+              + " | ".join(line[-90:] for line in engine.log_text().splitlines()
+                           if "ducking" in line)[-400:])
+
+
 def suite_dummy(res: Result) -> None:
     cfg = config_variant("dummy", device='"hw:Dummy"', link='"none"', max_seconds="3")
     engine = labkit.Engine("engine-dummy", ["run", "--config", str(cfg), "--out",
@@ -303,6 +352,7 @@ def main() -> int:
     res = Result("alsa")
     try:
         suite_loopback(res)
+        suite_duck_exit(res)
         suite_dummy(res)
         suite_removal(res)
     except Exception as e:  # noqa: BLE001
