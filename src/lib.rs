@@ -12,6 +12,7 @@ pub mod bridge;
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod duck;
 pub mod faults;
 pub mod instance_lock;
 pub mod link_runtime;

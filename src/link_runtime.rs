@@ -50,6 +50,8 @@ pub struct RtSide {
     pub commands: Producer<Command>,
     pub stop: Arc<AtomicBool>,
     pub join: JoinHandle<LoopOutcome>,
+    /// Ducking (`[aec] duck_db`), handed to the AMA sender, which sees the streams.
+    pub ducker: Option<crate::duck::Ducker>,
 }
 
 impl std::fmt::Debug for RtSide {
@@ -85,6 +87,7 @@ pub fn serve_with(
         commands,
         stop,
         join,
+        ducker,
     } = rt;
     let rt_thread = &join;
     let stop_ref = &stop;
@@ -93,6 +96,15 @@ pub fn serve_with(
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(forward_commands(rx, commands));
         let mut ama = outbound.map(|o| (AmaService::new(cfg.clone()), o));
+        match (ama.as_mut(), ducker) {
+            (Some((svc, _)), Some(d)) => svc.with_ducker(d),
+            (None, Some(_)) => {
+                tracing::warn!(
+                    "ducking: [aec] duck_db needs an AMA link (the streams it ducks for); off"
+                )
+            }
+            (_, None) => {}
+        }
         if cfg.bluetooth.enabled {
             let bridge = ama.as_mut().map(|(svc, _)| Bridge {
                 media: svc.media_controls(16),

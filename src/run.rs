@@ -74,6 +74,8 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
     }
     let source = AlsaSource::open_with_faults(&cfg.capture_options(), crate::faults::arm())?;
     tracing::info!(device = %cfg.audio.device, negotiated = ?source.negotiated(), "capture open");
+    // A duck_control that cannot be used stops the start, like a capture device that cannot.
+    let ducker = crate::duck::Ducker::from_config(cfg)?;
     let lookahead =
         dsp::codec::OpusEncoder::new(cfg.opus.codec_bitrate(), cfg.opus.complexity)?.lookahead();
     let max_periods = (cfg.audio.max_seconds > 0.0).then(|| {
@@ -119,6 +121,7 @@ pub fn run(args: RunArgs, detector: Option<Box<dyn WakeWordDetector>>) -> anyhow
             commands: rt.commands,
             stop: stop.clone(),
             join: rt.join,
+            ducker,
         },
         || side.spawn(),
     );

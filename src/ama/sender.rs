@@ -40,6 +40,7 @@ use crate::ama::active::{
 use crate::ama::link::{AmaError, Listener};
 use crate::ama::store::FileStore;
 use crate::config::Config;
+use crate::duck::{Ducker, RestoreCause};
 
 /// How often the outbound ring is polled and the session's timers run.
 pub const POLL: Duration = Duration::from_millis(4);
@@ -64,6 +65,9 @@ pub struct AmaService {
     store: Option<Box<dyn StateStore>>,
     stats: watch::Sender<SessionStats>,
     bound: Option<tokio::sync::oneshot::Sender<String>>,
+    /// In a mutex only to keep `&AmaService` `Sync` (a mixer handle is not); taken once by
+    /// `run`, never locked after.
+    ducker: std::sync::Mutex<Option<Ducker>>,
 }
 
 impl std::fmt::Debug for AmaService {
@@ -83,7 +87,15 @@ impl AmaService {
             store: None,
             stats: watch::channel(SessionStats::default()).0,
             bound: None,
+            ducker: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Duck with this policy (`[aec] duck_db`): lowered on each speech stream the real-time
+    /// thread opens while a phone is linked; restored when it ends, when the link goes down,
+    /// and when the sender stops (or is dropped).
+    pub fn with_ducker(&mut self, ducker: Ducker) {
+        self.ducker = std::sync::Mutex::new(Some(ducker));
     }
 
     /// Media-control requests from the phone (ISSUE_MEDIA_CONTROL), for the Bluetooth side.
@@ -158,6 +170,11 @@ impl AmaService {
         );
         let max_payload = usize::from(self.cfg.ama.max_transactional_data_size).max(1024);
         let mut shutdown = self.shutdown.take();
+        let mut ducker = self
+            .ducker
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         let mut features = self.features.take();
         let epoch = Instant::now();
         let mut link: Option<Active> = None;
@@ -289,6 +306,14 @@ impl AmaService {
                         if msg == Outbound::SourceEnded {
                             source_ended = true;
                         }
+                        if let Some(d) = ducker.as_mut() {
+                            match msg {
+                                Outbound::StreamStarted { .. } if session.is_linked() => d.on_open(),
+                                Outbound::StreamEnded { .. } => d.on_restore(RestoreCause::StreamEnded),
+                                Outbound::SourceEnded => d.on_restore(RestoreCause::Exit),
+                                _ => {}
+                            }
+                        }
                         session.on_outbound(now, msg, &mut out);
                     }
                     session.tick(now, &mut out);
@@ -319,6 +344,10 @@ impl AmaService {
             let now = epoch.elapsed();
             self.act(&mut out, &mut link, &mut session, &commands, now)
                 .await;
+            // Every way a link goes down ends at `session.link_down`; a no-op unless ducked.
+            if let Some(d) = ducker.as_mut().filter(|_| !session.is_linked()) {
+                d.on_restore(RestoreCause::LinkLost);
+            }
             self.stats.send_if_modified(|s| {
                 let new = session.stats();
                 let changed = *s != new;
@@ -332,6 +361,9 @@ impl AmaService {
         }
         for mut c in candidates.drain(..) {
             let _ = c.link.writer.shutdown().await;
+        }
+        if let Some(d) = ducker.as_mut() {
+            d.on_restore(RestoreCause::Exit);
         }
         drop_link(&mut link, last_flush).await;
         let mut out = Output::default();

@@ -35,7 +35,17 @@ pub struct AecConfig {
     /// own is 52). Should cover the room's echo tail after the direct path; longer costs CPU
     /// and converges slower.
     pub filter_length_ms: u32,
+    /// Ducking: how far, in dB, `duck_control` is lowered while a speech stream to the phone
+    /// is open (0-60; 0 = off). Independent of `enabled`.
+    pub duck_db: u32,
+    /// ALSA card whose mixer holds `duck_control` ("default", "hw:0", "hw:Dummy").
+    pub duck_card: String,
+    /// Simple-mixer playback volume control to duck (as `amixer` names it), e.g. "Master".
+    pub duck_control: String,
 }
+
+/// Deepest duck (`[aec] duck_db`), dB.
+pub const MAX_DUCK_DB: u32 = 60;
 
 impl Default for AecConfig {
     fn default() -> Self {
@@ -49,6 +59,9 @@ impl Default for AecConfig {
             rate: o.rate,
             detector_input: o.detector_input,
             filter_length_ms: o.filter_length_ms,
+            duck_db: 0,
+            duck_card: "default".into(),
+            duck_control: "Master".into(),
         }
     }
 }
@@ -67,8 +80,30 @@ impl AecConfig {
         })
     }
 
+    /// Ducking's settings `(card, control, dB)`; `None` when `duck_db` is 0.
+    pub fn ducking(&self) -> Option<(&str, &str, u32)> {
+        (self.duck_db > 0).then_some((&self.duck_card, &self.duck_control, self.duck_db))
+    }
+
     /// Checks the section against the capture rate.
     pub(super) fn validate(&self, capture_rate: u32) -> Result<(), Invalid> {
+        check_range("aec.duck_db", self.duck_db, 0, MAX_DUCK_DB)?;
+        if self.duck_db > 0 {
+            if self.duck_card.trim().is_empty() {
+                return Err(Invalid::new(
+                    "aec.duck_card",
+                    "empty card name with duck_db > 0",
+                    "an ALSA card such as \"default\" or \"hw:0\"",
+                ));
+            }
+            if self.duck_control.trim().is_empty() {
+                return Err(Invalid::new(
+                    "aec.duck_control",
+                    "empty control name with duck_db > 0",
+                    "a playback volume control as amixer names it, such as \"Master\"",
+                ));
+            }
+        }
         check_range(
             "aec.delay_hint_ms",
             self.delay_hint_ms,
@@ -172,6 +207,45 @@ mod tests {
             err.contains("aec.filter_length_ms") && err.contains("20 to 400"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn duck_keys_are_validated_naming_file_line_and_key() {
+        let err = parse("[aec]\nduck_db = 61\n").unwrap_err().to_string();
+        assert!(err.starts_with("board.toml:2:"), "{err}");
+        assert!(
+            err.contains("aec.duck_db") && err.contains("0 to 60"),
+            "{err}"
+        );
+        let err = parse("[aec]\n\nduck_db = \"12\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("board.toml:3:"), "{err}");
+        assert!(err.contains("duck_db"), "{err}");
+        let err = parse("[aec]\nduck_db = -3\n").unwrap_err().to_string();
+        assert!(err.starts_with("board.toml:2:"), "{err}");
+        let err = parse("[aec]\nduck_control = 7\n").unwrap_err().to_string();
+        assert!(err.starts_with("board.toml:2:"), "{err}");
+        assert!(err.contains("duck_control"), "{err}");
+        let err = parse("[aec]\nduck_db = 12\nduck_control = \" \"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("board.toml:3:"), "{err}");
+        assert!(err.contains("aec.duck_control"), "{err}");
+        let err = parse("[aec]\nduck_card = \"\"\nduck_db = 12\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("aec.duck_card"), "{err}");
+        // An empty control is fine while ducking is off.
+        assert!(parse("[aec]\nduck_control = \"\"\n").is_ok());
+    }
+
+    #[test]
+    fn ducking_is_off_by_default_and_on_with_a_depth() {
+        assert_eq!(Config::default().aec.ducking(), None);
+        let cfg =
+            parse("[aec]\nduck_db = 18\nduck_card = \"hw:0\"\nduck_control = \"PCM\"\n").unwrap();
+        assert_eq!(cfg.aec.ducking(), Some(("hw:0", "PCM", 18)));
     }
 
     #[test]

@@ -130,6 +130,15 @@ pub fn config(state_dir: &std::path::Path, tweak: impl FnOnce(&mut Config)) -> C
 /// Starts the sender and the producer. Frames are produced every `frame_every` (faster than
 /// real time keeps the tests short; the sender does not care).
 pub async fn start(tweak: impl FnOnce(&mut Config), frame_every: Duration) -> Rig {
+    start_with(tweak, frame_every, |_| {}).await
+}
+
+/// [`start`], with `setup` applied to the sender before it runs (e.g. a ducker).
+pub async fn start_with(
+    tweak: impl FnOnce(&mut Config),
+    frame_every: Duration,
+    setup: impl FnOnce(&mut AmaService),
+) -> Rig {
     let state_dir = tempfile::tempdir().unwrap();
     let cfg = Arc::new(config(state_dir.path(), tweak));
     let (prod, cons) = rtrb::RingBuffer::new(1024);
@@ -137,6 +146,7 @@ pub async fn start(tweak: impl FnOnce(&mut Config), frame_every: Duration) -> Ri
     let (sd_tx, sd_rx) = watch::channel(false);
     let mut svc = AmaService::new(cfg);
     svc.shutdown_on(sd_rx);
+    setup(&mut svc);
     let bound = svc.on_bound();
     let stats = svc.stats();
     let server = tokio::spawn(svc.run(cons, cmd_tx));

@@ -14,6 +14,7 @@ mod aec_echo;
 mod aec_wakeword;
 mod alsa_capture;
 mod ama_bluez;
+mod ama_duck;
 mod ama_e2e;
 mod ama_independent;
 mod ama_run;

@@ -8,6 +8,9 @@
    frames, decodable). Meanwhile the engine is stopped with SIGSTOP for 200 ms (twice the
    100 ms buffer): a real kernel overrun, which must be counted and recovered from, the engine
    running on, nothing dropped on its rings.
+   Ducking rides along: snd-dummy's Master is 12 dB down (amixer) while the stream is open,
+   back after it and after the exit; a second engine is stopped with SIGTERM while its stream
+   is still open: Master back to its level.
 2. snd-dummy: the same engine on hw:Dummy for a few seconds: opens, captures, exits 0.
 3. Device removal: while capturing from snd-aloop, the card is unbound from its driver
    (/sys/bus/platform/drivers/snd_aloop/unbind: the card is freed as on a hot unplug). The
@@ -44,6 +47,24 @@ def config_variant(name: str, **changes) -> Path:
     p = LAB_RUN / f"engine-{name}.toml"
     p.write_text(text)
     return p
+
+
+DUCK_DB = 12
+
+
+def with_ducking(path: Path) -> Path:
+    """The config at `path` plus ducking of snd-dummy's Master while a stream is open."""
+    path.write_text(path.read_text() + f'\n[aec]\nduck_db = {DUCK_DB}\nduck_card = "hw:Dummy"\n'
+                    'duck_control = "Master"\n')
+    return path
+
+
+def master_db() -> float | None:
+    """snd-dummy's Master level as amixer reads it (first channel), dB."""
+    out = subprocess.run(["amixer", "-c", "Dummy", "sget", "Master"], capture_output=True,
+                         text=True, timeout=30).stdout
+    m = re.search(r"\[(-?\d+(?:\.\d+)?)dB\]", out)
+    return float(m[1]) if m else None
 
 
 def counters(log_text: str) -> dict:
@@ -93,7 +114,11 @@ def speech_file() -> Path:
 
 def suite_loopback(res: Result) -> None:
     phone_dir = LAB_OUT / "phone"
-    engine = labkit.Engine("engine-alsa", ["run", "--config", str(CONFIG)],
+    # Ducking (issue 9) rides along: snd-dummy's Master is lowered while the stream is open.
+    cfg = with_ducking(config_variant("loopback"))
+    level = master_db()
+    res.note(f"snd-dummy Master before the engine: {level} dB")
+    engine = labkit.Engine("engine-alsa", ["run", "--config", str(cfg)],
                            env={"AMA_LOG": "info"})
     phone = None
     try:
@@ -126,6 +151,13 @@ def suite_loopback(res: Result) -> None:
         # line (one every 5 s), so the lines before and after frame the stop.
         labkit.wait_until("the wake-word stream (START_SPEECH)", 90,
                           lambda: "START_SPEECH" in engine.log_text() or not engine.alive())
+        labkit.wait_until("the duck", 20,
+                          lambda: "volume lowered" in engine.log_text() or not engine.alive())
+        ducked = master_db()
+        res.check(f"ducking: Master {DUCK_DB} dB lower while the stream is open (amixer)",
+                  level is not None and ducked is not None
+                  and abs(ducked - (level - DUCK_DB)) < 0.5,
+                  f"{level} -> {ducked} dB")
         n = status_lines(engine.log_text())
         labkit.wait_until("a status line", 20, lambda: status_lines(engine.log_text()) > n)
         before = counters(engine.log_text())
@@ -146,6 +178,10 @@ def suite_loopback(res: Result) -> None:
             out, _ = phone.communicate()
         if player:
             player.wait(120)
+        labkit.wait_until("the restore", 30,
+                          lambda: "volume restored" in engine.log_text() or not engine.alive())
+        res.check("ducking: Master back to its level once the stream ended (amixer)",
+                  master_db() == level, f"{level} -> {master_db()} dB")
         res.check("phone exited after its utterance", phone.returncode == 0,
                   f"exit {phone.returncode}")
         report = {}
@@ -206,6 +242,8 @@ def suite_loopback(res: Result) -> None:
             phone.kill()
         rc = engine.stop()
         res.check("engine exits 0 on SIGTERM", rc == 0, f"exit {rc}: {engine.tail(3)}")
+        res.check("ducking: Master at its level after the engine's exit (amixer)",
+                  master_db() == level, f"{level} -> {master_db()} dB")
         m = re.search(r"(?m)^periods .*$", engine.log_text())
         if m:
             for name in ("periods", "xruns", "dropped", "streams", "detections"):
@@ -215,6 +253,52 @@ def suite_loopback(res: Result) -> None:
             res.note("engine table: " + m[0])
             res.check("nothing dropped on the rings (engine table)", " dropped 0 " in m[0] + " ",
                       m[0])
+
+
+def suite_duck_exit(res: Result) -> None:
+    """Ducking restored on SIGTERM while the stream is still open (the phone never endpoints)."""
+    # A long utterance cap: the stream must still be open when the signal comes.
+    cfg = with_ducking(config_variant("duck-exit", max_utterance_ms="60000"))
+    level = master_db()
+    engine = labkit.Engine("engine-duck-exit", ["run", "--config", str(cfg)],
+                           env={"AMA_LOG": "info"})
+    phone = player = None
+    try:
+        labkit.wait_until("the engine to open the capture", 120,
+                          lambda: "capture open" in engine.log_text() or not engine.alive())
+        phone = subprocess.Popen(
+            [str(labkit.PHONE), "tcp://127.0.0.1:47711", "--endpoint-after", "120",
+             "--utterances", "1", "--max-seconds", "150", "--wait", "60", "--out",
+             str(LAB_OUT / "phone-duck-exit")],
+            cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(LAB_OUT / "phone-duck-exit.log", "w"))
+        time.sleep(5)
+        wav = speech_file()
+        for _ in range(5):
+            player = subprocess.Popen(["aplay", "-q", "-D", "plughw:Loopback,0,0", str(wav)],
+                                      stdin=subprocess.DEVNULL)
+            while player.poll() is None and "volume lowered" not in engine.log_text():
+                time.sleep(0.2)
+            if "volume lowered" in engine.log_text() or not engine.alive():
+                break
+        ducked = master_db()
+        res.check("ducking (SIGTERM case): Master lowered while the stream is open",
+                  "volume lowered" in engine.log_text() and ducked is not None
+                  and level is not None and abs(ducked - (level - DUCK_DB)) < 0.5,
+                  f"{level} -> {ducked} dB")
+        res.check("ducking (SIGTERM case): the stream still open at the signal",
+                  "cause=StreamEnded" not in engine.log_text(), engine.tail(2))
+    finally:
+        rc = engine.stop()
+        if phone and phone.poll() is None:
+            phone.kill()
+        if player and player.poll() is None:
+            player.kill()
+    res.check("ducking: SIGTERM with the stream open exits 0 and restores Master (amixer)",
+              rc == 0 and master_db() == level,
+              f"exit {rc}, {level} -> {master_db()} dB; "
+              + " | ".join(line[-90:] for line in engine.log_text().splitlines()
+                           if "ducking" in line)[-400:])
 
 
 def suite_dummy(res: Result) -> None:
@@ -268,6 +352,7 @@ def main() -> int:
     res = Result("alsa")
     try:
         suite_loopback(res)
+        suite_duck_exit(res)
         suite_dummy(res)
         suite_removal(res)
     except Exception as e:  # noqa: BLE001

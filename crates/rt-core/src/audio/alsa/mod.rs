@@ -1,11 +1,13 @@
 //! Real ALSA capture through the `alsa` crate. The only module that knows ALSA.
 //!
-//! Split by job: [`open`] negotiates the device before the loop; [`pcm`] is the handful of
+//! Split by job: [`mixer`] is a playback volume control (ducking, application side only);
+//! [`open`] negotiates the device before the loop; [`pcm`] is the handful of
 //! PCM calls the loop makes; this file reads periods and recovers from xruns (-EPIPE:
 //! prepare, restart) and suspends (-ESTRPIPE: resume, else prepare), counting each; neither is
 //! fatal. Recovery is tested with a double of [`CapturePcm`] (no sound card here).
 
 mod fault;
+pub mod mixer;
 mod open;
 mod pcm;
 pub mod reference;
