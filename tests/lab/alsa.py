@@ -112,6 +112,22 @@ def speech_file() -> Path:
     return out
 
 
+def play_until(engine: labkit.Engine, marker: str, tries: int = 5):
+    """Plays the speech clip into the loopback until `marker` shows in the engine's log or the
+    engine dies, at most `tries` times: the VM (TCG, sharing two cores) has stalls of its own
+    that can eat into the word. Returns (plays, the last aplay process)."""
+    wav = speech_file()
+    plays, player = 0, None
+    for plays in range(1, tries + 1):
+        player = subprocess.Popen(["aplay", "-q", "-D", "plughw:Loopback,0,0", str(wav)],
+                                  stdin=subprocess.DEVNULL)
+        while player.poll() is None and marker not in engine.log_text():
+            time.sleep(0.2)
+        if marker in engine.log_text() or not engine.alive():
+            break
+    return plays, player
+
+
 def suite_loopback(res: Result) -> None:
     phone_dir = LAB_OUT / "phone"
     # Ducking (issue 9) rides along: snd-dummy's Master is lowered while the stream is open.
@@ -135,17 +151,7 @@ def suite_loopback(res: Result) -> None:
             cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=phone_log,
             text=True)
         time.sleep(5)
-        wav = speech_file()
-        # The VM (TCG, sharing two cores) has stalls of its own that can eat into the word:
-        # play the clip again, a bounded number of times, until the engine wakes.
-        plays, player = 0, None
-        for plays in range(1, 6):
-            player = subprocess.Popen(["aplay", "-q", "-D", "plughw:Loopback,0,0", str(wav)],
-                                      stdin=subprocess.DEVNULL)
-            while player.poll() is None and "START_SPEECH" not in engine.log_text():
-                time.sleep(0.2)
-            if "START_SPEECH" in engine.log_text() or not engine.alive():
-                break
+        plays, player = play_until(engine, "START_SPEECH")
         res.figure("plays_until_wake", plays)
         # Inside the utterance (the phone endpoints 8 s after accepting it), right after a status
         # line (one every 5 s), so the lines before and after frame the stop.
@@ -273,14 +279,7 @@ def suite_duck_exit(res: Result) -> None:
             cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=open(LAB_OUT / "phone-duck-exit.log", "w"))
         time.sleep(5)
-        wav = speech_file()
-        for _ in range(5):
-            player = subprocess.Popen(["aplay", "-q", "-D", "plughw:Loopback,0,0", str(wav)],
-                                      stdin=subprocess.DEVNULL)
-            while player.poll() is None and "volume lowered" not in engine.log_text():
-                time.sleep(0.2)
-            if "volume lowered" in engine.log_text() or not engine.alive():
-                break
+        _, player = play_until(engine, "volume lowered")
         ducked = master_db()
         res.check("ducking (SIGTERM case): Master lowered while the stream is open",
                   "volume lowered" in engine.log_text() and ducked is not None
