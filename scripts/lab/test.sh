@@ -110,8 +110,11 @@ for s, res, n, figs in rows:
     print(f"{s:<{w[0]}}  {res:<{w[1]}}  {n:<{w[2]}}  {figs}")
 # The headline figures (issue 13): pairing, one AMA request's round trip, BLE voice.
 def fig(suite, key):
+    # Only suites of this run: results of suites not named are an earlier run's.
     p = results / f"{suite}.json"
-    return json.loads(p.read_text()).get("figures", {}).get(key) if p.exists() else None
+    if suite not in suites or not p.exists():
+        return None
+    return json.loads(p.read_text()).get("figures", {}).get(key)
 head = [("BLE pairing s", fig("pairing-ble-open", "pairing_s")),
         ("BR/EDR pairing s (phone/board-initiated)",
          f"{fig('pairing-bredr', 'pairing_s')}/{fig('bluez', 'pairing_s')}"),
