@@ -123,18 +123,9 @@ $SOX "$work/s0.wav" "$work/r0.wav" "$work/s2.wav" "$work/r1.wav" "$work/s3.wav" 
   "$work/s1.wav" "$work/r3.wav" "$work/s4.wav" "$work/r4.wav" "${F32[@]}" "$work/programme.wav" \
   trim 0 $SECONDS_TOTAL
 
-# The room (as aec.sh's rir, at 16 kHz): FIR with the direct path at lag 0 (sox's fir centres
-# the response: as many zeros first as it has taps), the tail carrying half its energy.
-awk -v fs=$RATE -v t60=$RT60_MS -v seed=11 'BEGIN {
-  srand(seed); n = int(t60 / 1000 * fs); a = sqrt(0.5 * 13.8 / n)
-  for (i = 0; i < n; i++) print 0
-  print 1.0
-  for (i = 1; i < n; i++) {
-    if (i < 32) { print 0; continue }
-    g = (rand() + rand() + rand() - 1.5) * 2
-    printf "%.8f\n", a * g * exp(-6.9 * i / n)
-  }
-}' > "$work/rir.txt"
+# The room: the same kind as aec.sh's, at 16 kHz (room.bash).
+source scripts/gen-test-audio.d/room.bash  # cwd: the repository (above)
+rir "$work/rir.txt" $RATE $RT60_MS 11
 total=$((SECONDS_TOTAL * RATE))
 $SOX "$work/programme.wav" "${F32[@]}" "$work/echo-raw.wav" fir "$work/rir.txt" pad "$DELAY_S" \
   trim 0 "${total}s" gain -n

@@ -97,23 +97,8 @@ espeak-ng -v en-us+m3 -s 175 -p 45 -w "$work/radio-raw.wav" \
 $SOX "$work/radio-raw.wav" -r $RATE -c 1 "${F32[@]}" "$work/radio.wav" gain -n -3
 
 # --- room -----------------------------------------------------------------------------------
-# rir OUT.txt RT60_MS SEED: FIR coefficients at 48 kHz: a unit direct path, 2 ms of nothing,
-# then Gaussian-like noise decaying by 60 dB over RT60; the tail carries half the direct
-# path's energy (a speaker and a microphone on one board: the direct coupling dominates).
-# sox's `fir` treats the middle tap as the peak (it removes the delay of a linear-phase filter),
-# so the response is preceded by as many zeros as it has taps: the direct path stays at lag 0.
-rir() {
-  awk -v fs=$RATE -v t60="$2" -v seed="$3" 'BEGIN {
-    srand(seed); n = int(t60 / 1000 * fs); a = sqrt(0.5 * 13.8 / n)
-    for (i = 0; i < n; i++) print 0
-    print 1.0
-    for (i = 1; i < n; i++) {
-      if (i < 96) { print 0; continue }
-      g = (rand() + rand() + rand() - 1.5) * 2
-      printf "%.8f\n", a * g * exp(-6.9 * i / n)
-    }
-  }' > "$1"
-}
+# The synthetic room: rir() in room.bash.
+source scripts/gen-test-audio.d/room.bash  # cwd: the repository (above)
 
 # --- near-end takes -------------------------------------------------------------------------
 mapfile -t TAKES < <(awk -F'\t' '$2 == "pos" && $1 ~ /-clean\.wav$/ {print $1 "\t" $3 "\t" $5}' \
@@ -141,7 +126,7 @@ make() {
 
   # the played signal, 1 s longer than needed (the delay eats into it)
   programme "$work/played.wav" "$kind" $((secs + 1))
-  rir "$work/rir.txt" "$rt60" "$((rt60 + delay))"
+  rir "$work/rir.txt" $RATE "$rt60" "$((rt60 + delay))"
   # echo = played through the room, delayed; scaled to ESR against the speech
   $SOX "$work/played.wav" "${F32[@]}" "$work/echo-raw.wav" vol 0.1 fir "$work/rir.txt" \
     pad "$(awk -v d="$delay" 'BEGIN { printf "%.4f", d / 1000 }')" trim 0 "${total}s"
