@@ -11,12 +11,14 @@
 #  - echo.wav: what the microphone hears of it: the programme through a bulk delay (60 ms) and a
 #    synthetic room (a direct path plus exponentially decaying noise, RT60 200 ms, as in aec.sh),
 #    at -24 dBFS RMS, plus pink noise 45 dB below. No near-end talker.
+#  - noise.wav: that pink noise alone (-69 dBFS RMS): the microphone's own noise floor, what it
+#    hears when nothing plays (a real microphone never delivers digital silence).
 # Used by tests/engine/aec_wakeword.rs (false wakes in 10 minutes with and without the canceller;
 # a stretch of it is the music under the recall takes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=data/aec-long
-[ -s "$OUT/echo.wav" ] && [ -s "$OUT/programme.wav" ] && exit 0
+[ -s "$OUT/echo.wav" ] && [ -s "$OUT/programme.wav" ] && [ -s "$OUT/noise.wav" ] && exit 0
 mkdir -p "$OUT"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -137,5 +139,6 @@ n_rms=$(rms "$work/noise.wav")
 gain_n=$(awk -v n="$n_rms" 'BEGIN { printf "%.6f", exp(-69 / 20 * log(10)) / n }')
 $SOX -m -v "$gain_e" "$work/echo-raw.wav" -v "$gain_n" "$work/noise.wav" -b 16 \
   -e signed-integer "$OUT/echo.wav"
+$SOX -v "$gain_n" "$work/noise.wav" -b 16 -e signed-integer "$OUT/noise.wav"
 $SOX "$work/programme.wav" -b 16 -e signed-integer "$OUT/programme.wav" trim 0 "${total}s"
 echo "ten minutes of music and radio talk in $OUT/"
