@@ -47,6 +47,21 @@ pub trait WakeWordDetector: Send {
     /// Worst-case delay in 16 kHz samples between the end of a wake word and its detection;
     /// the engine sizes its pre-roll ring with it.
     fn max_lag_samples(&self) -> u32;
+
+    /// Waits until every block handed to another thread has been processed, so that the
+    /// detections they give come back at the next [`process`](Self::process) whatever the
+    /// threads' timing: a full-speed simulation calls it between periods to make a run
+    /// repeat exactly. **Not real-time safe** (it waits); never called in real time.
+    /// Default: nothing to wait for.
+    fn settle(&mut self) {}
+
+    /// While the speaker plays (music: what the echo canceller removes), decide with
+    /// `cutoff` where it is lower than the detector's own; `None`: the detector's own cutoff
+    /// again. Takes effect from the next block. **Real-time safe** in every implementation.
+    /// Default: ignored (detectors without a cutoff).
+    fn set_playback_cutoff(&mut self, cutoff: Option<f32>) {
+        let _ = cutoff;
+    }
 }
 
 /// Most model outputs a [`SlidingCutoff`] can average.
@@ -59,7 +74,9 @@ pub const MAX_SLIDING_WINDOW: usize = 50;
 /// **Real-time safe**: fixed-size state, no allocation.
 #[derive(Debug, Clone)]
 pub struct SlidingCutoff {
+    /// The cutoff in force: `own`, or a lower playback cutoff.
     cutoff: f32,
+    own: f32,
     window: usize,
     refractory: u64,
     probs: [f32; MAX_SLIDING_WINDOW],
@@ -73,6 +90,7 @@ impl SlidingCutoff {
     pub fn new(cutoff: f32, sliding_window: usize, refractory: u64) -> Self {
         Self {
             cutoff,
+            own: cutoff,
             window: sliding_window.clamp(1, MAX_SLIDING_WINDOW),
             refractory,
             probs: [0.0; MAX_SLIDING_WINDOW],
@@ -80,6 +98,18 @@ impl SlidingCutoff {
             next: 0,
             quiet_until: None,
         }
+    }
+
+    /// The cutoff in force (see [`SlidingCutoff::set_playback_cutoff`]).
+    pub fn cutoff(&self) -> f32 {
+        self.cutoff
+    }
+
+    /// Decides with `playback` where it is lower than the cutoff given to
+    /// [`new`](Self::new) (never higher); `None`: that cutoff again. The window is kept.
+    /// Real-time safe.
+    pub fn set_playback_cutoff(&mut self, playback: Option<f32>) {
+        self.cutoff = playback.map_or(self.own, |p| p.min(self.own));
     }
 
     /// The mean of the window once it is full (what is compared with the cutoff).
@@ -250,6 +280,26 @@ mod tests {
         let mut s = SlidingCutoff::new(0.5, 2, 0);
         s.push(0.5, 1);
         assert_eq!(s.push(0.5, 2), None);
+    }
+
+    #[test]
+    fn a_playback_cutoff_only_lowers_the_cutoff_and_is_undone_by_none() {
+        let mut s = SlidingCutoff::new(0.9, 2, 0);
+        s.push(0.85, 1);
+        assert_eq!(s.push(0.85, 2), None, "0.85 is under the own cutoff");
+        s.set_playback_cutoff(Some(0.8));
+        assert_eq!(s.cutoff(), 0.8);
+        assert_eq!(
+            s.push(0.85, 3),
+            Some(0.85),
+            "the window is kept, the lower cutoff decides"
+        );
+        s.set_playback_cutoff(Some(0.95));
+        assert_eq!(s.cutoff(), 0.9, "a playback cutoff never raises it");
+        s.set_playback_cutoff(Some(0.8));
+        s.set_playback_cutoff(None);
+        s.push(0.85, 4);
+        assert_eq!(s.push(0.85, 5), None, "back to the own cutoff");
     }
 
     #[test]

@@ -67,6 +67,10 @@ pub struct Pipeline {
     /// The detector hears the signal before suppression, from `raw16`.
     raw_tap: bool,
     detector: Option<Box<dyn WakeWordDetector>>,
+    /// The detector's cutoff while the echo canceller's reference plays (`[aec]`).
+    playback_cutoff: Option<f32>,
+    /// Whether the playback cutoff is in force.
+    playback: bool,
     gate: Gate,
     in48: [f32; FRAME_48K],
     den48: [f32; FRAME_48K],
@@ -116,6 +120,7 @@ impl Pipeline {
             .map(|a| AecStage::new(a, rate))
             .transpose()?;
         let at16 = rate == 16_000;
+        let playback_cutoff = cfg.aec.as_ref().and_then(|a| a.playback_cutoff);
         Ok(Self {
             rate,
             interp: (at16 && cfg.denoise).then(Interpolator::new),
@@ -125,6 +130,8 @@ impl Pipeline {
             decim_raw: (raw_tap && !at16).then(Decimator::new),
             raw_tap,
             detector,
+            playback_cutoff,
+            playback: false,
             gate,
             in48: [0.0; FRAME_48K],
             den48: [0.0; FRAME_48K],
@@ -143,6 +150,37 @@ impl Pipeline {
         self.denoiser.warm();
         if let Some(aec) = self.aec.as_mut() {
             aec.warm();
+        }
+    }
+
+    /// Waits until the threads beside the loop (the wake-word detector's, the echo
+    /// canceller's delay worker) have finished with everything handed to them, so that what
+    /// they return reaches the chain at the next chunk whatever their timing: a full-speed
+    /// simulation calls it between periods, which makes a run repeat exactly. **Not real-time
+    /// safe** (it waits); never called in real time.
+    pub fn settle(&mut self) {
+        if let Some(aec) = self.aec.as_ref() {
+            aec.settle();
+        }
+        if let Some(d) = self.detector.as_mut() {
+            d.settle();
+        }
+    }
+
+    /// Gives the detector its playback cutoff when the canceller's reference starts playing,
+    /// its own cutoff when it stops. Real-time safe.
+    fn follow_playback(&mut self) {
+        let (Some(cutoff), Some(aec), Some(d)) = (
+            self.playback_cutoff,
+            self.aec.as_ref(),
+            self.detector.as_mut(),
+        ) else {
+            return;
+        };
+        let playing = aec.reference_playing();
+        if playing != self.playback {
+            self.playback = playing;
+            d.set_playback_cutoff(playing.then_some(cutoff));
         }
     }
 
@@ -287,6 +325,7 @@ impl Pipeline {
         let t3 = t1;
 
         let first = self.blocks * BLOCK_16K as u64;
+        self.follow_playback();
         let detection = match self.detector.as_mut() {
             Some(d) if self.gate.wake_enabled() => {
                 let input = if self.raw_tap {

@@ -40,8 +40,9 @@ pub struct FrameLoop<S: CaptureSource> {
     pub budget_ns: u64,
     /// Stop after this many periods (None: until the source ends or the stop flag).
     pub max_periods: Option<u64>,
-    /// Wait for room in the outbound ring instead of dropping (simulate at full speed only;
-    /// never in real time).
+    /// Wait for room in the outbound ring instead of dropping, and for the threads beside the
+    /// loop between periods ([`Pipeline::settle`]), so that a run repeats exactly (simulate at
+    /// full speed only; never in real time).
     pub backpressure: bool,
     buf: Vec<i16>,
 }
@@ -96,6 +97,7 @@ impl<S: CaptureSource> FrameLoop<S> {
                 while self.out.slots() < 16 && !self.stop.load(Ordering::Relaxed) {
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
+                self.pipeline.settle();
             }
             let step = assert_no_alloc::assert_no_alloc(|| self.period(periods, chunk, chunk_ns));
             self.tel.alloc_violations.store(

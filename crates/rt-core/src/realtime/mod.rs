@@ -29,7 +29,9 @@ pub struct StartOptions {
     pub always: bool,
     /// Promote the thread (SCHED_FIFO, mlockall, affinity). Off for full-speed simulation.
     pub promote: bool,
-    /// Wait for room in the outbound ring instead of dropping (full-speed simulation).
+    /// Wait for room in the outbound ring instead of dropping, and for the detector's and the
+    /// delay worker's threads between periods, so that a run repeats exactly (full-speed
+    /// simulation).
     pub backpressure: bool,
     /// Stop after this many periods.
     pub max_periods: Option<u64>,

@@ -169,4 +169,9 @@ impl WakeWordDetector for MicroWakeWord {
     fn max_lag_samples(&self) -> u32 {
         MAX_LAG_SAMPLES
     }
+
+    /// See [`SlidingCutoff::set_playback_cutoff`]; kept across resets. Real-time safe.
+    fn set_playback_cutoff(&mut self, cutoff: Option<f32>) {
+        self.decision.set_playback_cutoff(cutoff);
+    }
 }

@@ -3,7 +3,7 @@
 //! worker thread (SCHED_FIFO when allowed, through [`crate::thread::spawn`]) runs the model
 //! and does the full resets (which reload the model and allocate) off the real-time thread.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -19,7 +19,8 @@ use super::WakeWordError;
 const BLOCK_RING: usize = 64;
 const DETECTION_RING: usize = 8;
 /// How long the worker sleeps when the ring is empty. The worker polls instead of being woken
-/// so that the real-time thread never makes a system call for it.
+/// so that the real-time thread never makes a system call for it (only
+/// [`ThreadedDetector::settle`], outside real time, wakes it early).
 const POLL: Duration = Duration::from_millis(2);
 /// Extra lag the ring and the polling can add, in samples (100 ms).
 const THREAD_LAG_SAMPLES: u32 = 1_600;
@@ -35,13 +36,30 @@ struct DetectionMsg {
     detection: Detection,
 }
 
-#[derive(Default)]
 struct Shared {
     stop: AtomicBool,
+    /// The playback cutoff the worker applies before its next block (f32 bits; NaN: none).
+    playback_cutoff: AtomicU32,
     dropped_blocks: AtomicU64,
     dropped_detections: AtomicU64,
     priority_applied: AtomicBool,
     processed_blocks: AtomicU64,
+}
+
+/// No playback cutoff (see [`WakeWordDetector::set_playback_cutoff`]).
+const NO_CUTOFF: u32 = f32::NAN.to_bits();
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            stop: AtomicBool::new(false),
+            playback_cutoff: AtomicU32::new(NO_CUTOFF),
+            dropped_blocks: AtomicU64::new(0),
+            dropped_detections: AtomicU64::new(0),
+            priority_applied: AtomicBool::new(false),
+            processed_blocks: AtomicU64::new(0),
+        }
+    }
 }
 
 /// A detector ([`super::MicroWakeWord`] in the engine) on its own thread, behind the same trait.
@@ -54,6 +72,8 @@ pub struct ThreadedDetector {
     shared: Arc<Shared>,
     epoch: u64,
     max_lag: u32,
+    /// Blocks handed to the ring (pushed or dropped).
+    sent: u64,
     worker: Option<JoinHandle<()>>,
 }
 
@@ -102,6 +122,7 @@ impl ThreadedDetector {
             shared,
             epoch: 0,
             max_lag,
+            sent: 0,
             worker: Some(worker),
         })
     }
@@ -111,7 +132,8 @@ impl ThreadedDetector {
         self.shared.dropped_blocks.load(Ordering::Relaxed)
     }
 
-    /// Blocks the worker has processed (tests use it to wait for the worker).
+    /// Blocks the worker has taken from the ring: processed, or skipped as queued before a
+    /// reset (tests and [`WakeWordDetector::settle`] use it to wait for the worker).
     pub fn processed_blocks(&self) -> u64 {
         self.shared.processed_blocks.load(Ordering::Acquire)
     }
@@ -143,8 +165,22 @@ impl WakeWordDetector for ThreadedDetector {
         };
         if self.blocks.push(msg).is_err() {
             self.shared.dropped_blocks.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.sent += 1;
         }
         self.poll()
+    }
+
+    /// Wakes the worker and waits until it has processed every block pushed so far (its
+    /// detection, if any, is then in the ring). Not real-time safe: full-speed simulation only.
+    fn settle(&mut self) {
+        let Some(worker) = self.worker.as_ref() else {
+            return;
+        };
+        while self.processed_blocks() < self.sent && !worker.is_finished() {
+            worker.thread().unpark();
+            std::thread::yield_now();
+        }
     }
 
     /// Starts a new epoch: the worker makes a full reset (reloads the model) before the next
@@ -155,6 +191,13 @@ impl WakeWordDetector for ThreadedDetector {
 
     fn max_lag_samples(&self) -> u32 {
         self.max_lag
+    }
+
+    /// Hands the cutoff to the worker, which applies it before its next block. Real-time
+    /// safe (one atomic store).
+    fn set_playback_cutoff(&mut self, cutoff: Option<f32>) {
+        let bits = cutoff.map_or(NO_CUTOFF, f32::to_bits);
+        self.shared.playback_cutoff.store(bits, Ordering::Release);
     }
 }
 
@@ -174,17 +217,24 @@ fn worker<D: WakeWordDetector>(
     shared: &Shared,
 ) {
     let mut epoch = 0u64;
+    let mut cutoff = NO_CUTOFF;
     while !shared.stop.load(Ordering::Acquire) {
         let Ok(msg) = blocks.pop() else {
-            std::thread::sleep(POLL);
+            std::thread::park_timeout(POLL);
             continue;
         };
         if msg.epoch < epoch {
+            shared.processed_blocks.fetch_add(1, Ordering::Release);
             continue; // queued before a reset
         }
         if msg.epoch > epoch {
             epoch = msg.epoch;
             detector.reset_full();
+        }
+        let wanted = shared.playback_cutoff.load(Ordering::Acquire);
+        if wanted != cutoff {
+            cutoff = wanted;
+            detector.set_playback_cutoff((wanted != NO_CUTOFF).then(|| f32::from_bits(wanted)));
         }
         if let Some(detection) = detector.process(msg.first_sample, &msg.block) {
             if detections.push(DetectionMsg { epoch, detection }).is_err() {
@@ -197,7 +247,6 @@ fn worker<D: WakeWordDetector>(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicU32;
     use std::time::Instant;
 
     use super::*;
@@ -291,6 +340,39 @@ mod tests {
         t.process(11 * 160, &block);
         wait_until(|| t.processed_blocks() == 12);
         assert_eq!(resets.load(Ordering::Acquire), 1);
+    }
+
+    /// Records the playback cutoff it was given (f32 bits; NaN: none).
+    struct CutoffProbe(Arc<AtomicU32>);
+
+    impl WakeWordDetector for CutoffProbe {
+        fn process(&mut self, _: u64, _: &[f32; BLOCK_16K]) -> Option<Detection> {
+            None
+        }
+        fn reset(&mut self) {}
+        fn max_lag_samples(&self) -> u32 {
+            0
+        }
+        fn set_playback_cutoff(&mut self, cutoff: Option<f32>) {
+            self.0
+                .store(cutoff.map_or(NO_CUTOFF, f32::to_bits), Ordering::Release);
+        }
+    }
+
+    #[test]
+    fn the_playback_cutoff_reaches_the_worker_before_its_next_block() {
+        let seen = Arc::new(AtomicU32::new(0));
+        let mut t = ThreadedDetector::spawn(CutoffProbe(Arc::clone(&seen)), 1).unwrap();
+        let block = [0f32; BLOCK_16K];
+        t.set_playback_cutoff(Some(0.8));
+        t.process(0, &block);
+        t.settle();
+        assert_eq!(f32::from_bits(seen.load(Ordering::Acquire)), 0.8);
+        t.set_playback_cutoff(None);
+        t.process(160, &block);
+        t.settle();
+        assert_eq!(seen.load(Ordering::Acquire), NO_CUTOFF);
+        assert_eq!(t.processed_blocks(), 2, "settle waited for both blocks");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 #[global_allocator]
 static ALLOC: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 
+mod playback_cutoff;
 mod realtime_alloc;
 mod wakeword_alloc;
 mod wakeword_detector;
