@@ -93,7 +93,7 @@ impl Default for AecOptions {
 impl AecDetectorInput {
     /// The default, chosen by measurement (tests/engine/aec_wakeword.rs, README "Echo
     /// cancellation"): 24 takes spoken over ten minutes of music and radio talk at +10 dB
-    /// echo-to-speech, the canceller converged: the linear output found 21 (of 23 found
+    /// echo-to-speech, the canceller converged: the linear output found 20 (of 23 found
     /// without music), the suppressed output 5 (its suppressor removes the talker with the
     /// music).
     pub const DEFAULT: Self = Self::Linear;
@@ -101,7 +101,7 @@ impl AecDetectorInput {
 
 /// The default `[aec] playback_cutoff`: 0.8 against the reference model's 0.9, chosen by
 /// measurement (tests/engine/aec_wakeword.rs): at +10 dB echo-to-speech 23 of 24 takes
-/// found instead of 21, at +20 dB 19 instead of 17, still no false wake over the programme
+/// found instead of 20, at +20 dB 19 instead of 17, still no false wake over the programme
 /// of music and radio talk full of near misses.
 pub const DEFAULT_PLAYBACK_CUTOFF: f32 = 0.8;
 
