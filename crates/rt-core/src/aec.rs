@@ -461,12 +461,10 @@ impl AecStage {
     /// timing: a full-speed simulation calls it between periods to make a run repeat exactly.
     /// **Not real-time safe** (it waits); never called in real time.
     pub fn settle(&self) {
-        let Some(worker) = self.worker_thread.as_ref() else {
-            return;
-        };
-        while self.shared.consumed.load(Acquire) < self.sent && !worker.is_finished() {
-            worker.thread().unpark();
-            std::thread::yield_now();
+        if let Some(worker) = self.worker_thread.as_ref() {
+            crate::thread::wait_for_worker(worker, || {
+                self.shared.consumed.load(Acquire) >= self.sent
+            });
         }
     }
 

@@ -69,8 +69,6 @@ pub struct Pipeline {
     detector: Option<Box<dyn WakeWordDetector>>,
     /// The detector's cutoff while the echo canceller's reference plays (`[aec]`).
     playback_cutoff: Option<f32>,
-    /// Whether the playback cutoff is in force.
-    playback: bool,
     gate: Gate,
     in48: [f32; FRAME_48K],
     den48: [f32; FRAME_48K],
@@ -131,7 +129,6 @@ impl Pipeline {
             raw_tap,
             detector,
             playback_cutoff,
-            playback: false,
             gate,
             in48: [0.0; FRAME_48K],
             den48: [0.0; FRAME_48K],
@@ -167,8 +164,8 @@ impl Pipeline {
         }
     }
 
-    /// Gives the detector its playback cutoff when the canceller's reference starts playing,
-    /// its own cutoff when it stops. Real-time safe.
+    /// Gives the detector its playback cutoff while the canceller's reference plays, its own
+    /// cutoff otherwise (every chunk: the detectors only store it). Real-time safe.
     fn follow_playback(&mut self) {
         let (Some(cutoff), Some(aec), Some(d)) = (
             self.playback_cutoff,
@@ -177,11 +174,7 @@ impl Pipeline {
         ) else {
             return;
         };
-        let playing = aec.reference_playing();
-        if playing != self.playback {
-            self.playback = playing;
-            d.set_playback_cutoff(playing.then_some(cutoff));
-        }
+        d.set_playback_cutoff(aec.reference_playing().then_some(cutoff));
     }
 
     /// Whether the echo canceller runs in this pipeline. Real-time safe.

@@ -72,7 +72,7 @@ pub struct ThreadedDetector {
     shared: Arc<Shared>,
     epoch: u64,
     max_lag: u32,
-    /// Blocks handed to the ring (pushed or dropped).
+    /// Blocks pushed into the ring (not those it dropped).
     sent: u64,
     worker: Option<JoinHandle<()>>,
 }
@@ -174,12 +174,8 @@ impl WakeWordDetector for ThreadedDetector {
     /// Wakes the worker and waits until it has processed every block pushed so far (its
     /// detection, if any, is then in the ring). Not real-time safe: full-speed simulation only.
     fn settle(&mut self) {
-        let Some(worker) = self.worker.as_ref() else {
-            return;
-        };
-        while self.processed_blocks() < self.sent && !worker.is_finished() {
-            worker.thread().unpark();
-            std::thread::yield_now();
+        if let Some(worker) = self.worker.as_ref() {
+            crate::thread::wait_for_worker(worker, || self.processed_blocks() >= self.sent);
         }
     }
 
