@@ -6,6 +6,8 @@
 //! on stream links. Not real-time safe (async side only).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::time::Duration;
 
 use ama_proto::proto::Transport;
 use ama_proto::session::LinkInfo;
@@ -22,6 +24,11 @@ use super::{AmaError, Link, SERVICE_UUID};
 
 /// Bytes buffered between the pump and the session in each direction.
 const PIPE: usize = 64 * 1024;
+
+/// How long BlueZ gets to answer one RegisterAdvertisement (it answers in milliseconds), and
+/// how many registrations are tried before the link fails to start.
+const ADV_REPLY: Duration = Duration::from_secs(10);
+const ADV_ATTEMPTS: u32 = 3;
 
 /// The running GATT server and advertisement.
 pub struct BleListener {
@@ -74,7 +81,17 @@ impl BleListener {
             admission.clone(),
         )
         .await?;
-        let adv = adapter.advertise(advertisement(cfg)).await.map_err(bt)?;
+        let adv = answered_within(ADV_ATTEMPTS, ADV_REPLY, || {
+            adapter.advertise(advertisement(cfg))
+        })
+        .await
+        .map_err(|tries| {
+            AmaError::Bluetooth(format!(
+                "BlueZ answered none of {tries} RegisterAdvertisement calls within {} s",
+                ADV_REPLY.as_secs()
+            ))
+        })?
+        .map_err(bt)?;
         info!(
             "ama: BLE GATT service {SERVICE_UUID} served and advertised on {} (notify {})",
             adapter.name(),
@@ -108,6 +125,33 @@ impl BleListener {
             .await
             .ok_or_else(|| AmaError::Bluetooth("GATT server stopped".into()))
     }
+}
+
+/// Calls `register` until one call answers within `wait`, at most `attempts` times; an
+/// answer (success or error) is returned at once, `Err(attempts)` when none came. BlueZ 5.66
+/// can leave a RegisterAdvertisement unanswered although it advertises: the lab saw it once
+/// when the adapter's discoverable mode changed during the registration (the engine waited
+/// bluer's 120 s, the AMA link failed and the engine exited). A fresh registration is
+/// answered; the unanswered one is dropped with its future. Not real-time safe.
+async fn answered_within<T, E, Fut>(
+    attempts: u32,
+    wait: Duration,
+    mut register: impl FnMut() -> Fut,
+) -> Result<Result<T, E>, u32>
+where
+    Fut: Future<Output = Result<T, E>>,
+{
+    for attempt in 1..=attempts {
+        match tokio::time::timeout(wait, register()).await {
+            Ok(answer) => return Ok(answer),
+            Err(_) => warn!(
+                "ama: BlueZ did not answer RegisterAdvertisement within {} s (try {attempt} of \
+                 {attempts}): registering again",
+                wait.as_secs_f32()
+            ),
+        }
+    }
+    Err(attempts)
 }
 
 async fn read_opt<R: AsyncRead + Unpin>(
@@ -206,5 +250,44 @@ async fn pump(
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    const WAIT: Duration = Duration::from_millis(20);
+
+    #[tokio::test]
+    async fn an_unanswered_registration_is_made_again() {
+        let calls = Cell::new(0);
+        let r = answered_within(3, WAIT, || {
+            calls.set(calls.get() + 1);
+            let n = calls.get();
+            async move {
+                if n < 3 {
+                    std::future::pending::<()>().await;
+                }
+                Ok::<u32, String>(n)
+            }
+        })
+        .await;
+        assert_eq!(r, Ok(Ok(3)));
+        assert_eq!(calls.get(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_error_answer_is_not_retried_and_silence_gives_up() {
+        let calls = Cell::new(0);
+        let r = answered_within(3, WAIT, || {
+            calls.set(calls.get() + 1);
+            async { Err::<(), _>("refused") }
+        })
+        .await;
+        assert_eq!((r, calls.get()), (Ok(Err("refused")), 1));
+        let r = answered_within(2, WAIT, std::future::pending::<Result<(), ()>>).await;
+        assert_eq!(r, Err(2));
     }
 }
