@@ -462,7 +462,7 @@ impl AecStage {
     /// **Not real-time safe** (it waits); never called in real time.
     pub fn settle(&self) {
         if let Some(worker) = self.worker_thread.as_ref() {
-            crate::thread::wait_for_worker(worker, || {
+            crate::worker::wait_for_worker(worker, || {
                 self.shared.consumed.load(Acquire) >= self.sent
             });
         }

@@ -22,6 +22,7 @@ pub mod realtime;
 pub mod telemetry;
 pub mod thread;
 pub mod wakeword;
+pub mod worker;
 
 // The messages' fixed sizes are the codec's.
 const _: () = assert!(engine_base::messages::MAX_PACKET == dsp::codec::MAX_PACKET);

@@ -175,7 +175,7 @@ impl WakeWordDetector for ThreadedDetector {
     /// detection, if any, is then in the ring). Not real-time safe: full-speed simulation only.
     fn settle(&mut self) {
         if let Some(worker) = self.worker.as_ref() {
-            crate::thread::wait_for_worker(worker, || self.processed_blocks() >= self.sent);
+            crate::worker::wait_for_worker(worker, || self.processed_blocks() >= self.sent);
         }
     }
 
