@@ -3,7 +3,8 @@
 #
 #   bash scripts/lab/guest-suite.sh SUITE...
 #
-# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, bluez, ama-ble, ama-rfcomm, phone-bluez, phone-ble, alsa (last: it unbinds snd-aloop).
+# Suites: pairing-ble-closed, pairing-ble-open, pairing-bredr, bluez, ama-ble, ama-rfcomm, phone-bluez, phone-ble, alsa (last: it unbinds snd-aloop),
+# alsa-aec (in a VM of its own on the instruction-count clock: run.sh --icount).
 # Logs of each suite under $LAB_OUT/SUITE/, results in $LAB_OUT/results/SUITE.json.
 # Exit code: the number of failed suites (0: all passed).
 set -uo pipefail
@@ -47,6 +48,9 @@ for suite in "$@"; do
     alsa)
       # Last: it unbinds snd-aloop's card (device removal).
       /usr/bin/python3 tests/lab/alsa.py ;;
+    alsa-aec)
+      # In the VM on the instruction-count clock (scripts/lab/run.sh --icount; test.sh does it).
+      /usr/bin/python3 tests/lab/alsa_aec.py ;;
     *) echo "guest-suite: unknown suite $suite" >&2; false ;;
   esac
   rc=$?

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command inside the lab VM and passes its exit code through.
 #
-#   bash scripts/lab/run.sh [--timeout SECONDS] [--memory SIZE] [--] CMD [ARG...]
+#   bash scripts/lab/run.sh [--timeout SECONDS] [--memory SIZE] [--icount] [--] CMD [ARG...]
 #
 # The VM boots Debian's own kernel (linux-image-amd64) with QEMU under TCG (virtme-ng,
 # `--disable-kvm`: a KVM guest hangs in early boot on these machines) over this machine's
@@ -10,6 +10,11 @@
 # is streamed; files it writes under $LAB_OUT (default target/lab, shared read-write) are kept.
 # Unix sockets cannot be created on the shared folders: keep sockets and state under /run.
 # Bounded: after --timeout seconds (default 900) the VM is killed and the exit code is 124.
+# --icount: one vCPU on QEMU's instruction-count clock (`-icount shift=0,sleep=off`): the
+# guest's time advances by 1 ns per instruction executed and jumps over idle time, so the guest
+# sees a CPU of about 1 GHz however slowly TCG runs here (plain TCG runs code 50-80x slower
+# than this machine, too slow for the echo canceller's real time). Guest time then runs slower
+# or faster than the host's; only the guest's own clock is consistent.
 # No standard input is needed (CI).
 set -euo pipefail
 # The whole script is read before it runs (an edit during a run cannot change it).
@@ -18,16 +23,18 @@ REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 
 TIMEOUT=900
 MEMORY=2G
+CPU_OPTS=(--cpus 2)
 while [ $# -gt 0 ]; do
   case "$1" in
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --memory) MEMORY="$2"; shift 2 ;;
+    --icount) CPU_OPTS=(--cpus 1 --qemu-opts "-icount shift=0,sleep=off"); shift ;;
     --) shift; break ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-[ $# -gt 0 ] || { echo "usage: run.sh [--timeout S] [--memory SIZE] [--] CMD [ARG...]" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: run.sh [--timeout S] [--memory SIZE] [--icount] [--] CMD [ARG...]" >&2; exit 2; }
 
 VNG="$REPO/.venv-lab/bin/vng"
 [ -x "$VNG" ] || { echo "run.sh: the lab is not installed: bash scripts/lab/setup.sh" >&2; exit 2; }
@@ -52,7 +59,7 @@ set +e
 # QEMU writes the guest's stdout/stderr by opening /proc/self/fd/1 and 2 itself, truncating a
 # regular file each time (several ports then overwrite each other): hand it a pipe.
 (cd "$REPO" && timeout --kill-after=20 "$TIMEOUT" "$VNG" --run "$KERNEL" --disable-kvm \
-   --cpus 2 --memory "$MEMORY" --rwdir "$LAB_OUT" --exec "$cmd" </dev/null 2>&1) | cat
+   "${CPU_OPTS[@]}" --memory "$MEMORY" --rwdir "$LAB_OUT" --exec "$cmd" </dev/null 2>&1) | cat
 rc=${PIPESTATUS[0]}
 set -e
 end=$(date +%s.%N)

@@ -348,8 +348,13 @@ fn encode_aec(e: &mut DescriptorEncoder, t: &Telemetry) -> std::fmt::Result {
         ),
         (
             "ama_engine_aec_delay_ms",
-            "Estimated echo delay behind the reference, ms",
+            "Estimated echo delay behind the reference (AEC3's own estimate), ms",
             a.delay_ms,
+        ),
+        (
+            "ama_engine_aec_gcc_phat_delay_ms",
+            "Echo delay behind the reference measured by the GCC-PHAT worker, ms",
+            a.external_delay_ms,
         ),
         (
             "ama_engine_aec_drift_ppm",

@@ -501,16 +501,7 @@ impl Snapshot {
             self.alloc_violations
         );
         if let Some(a) = &self.aec {
-            let f = |v: Option<f32>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
-            s += &format!(
-                "echo: removal {} dB  ERLE estimate {} dB  delay {} ms  drift {} ppm  reference {} dBFS ({})\n",
-                f(a.echo_removal_db),
-                f(a.erle_estimate_db),
-                f(a.delay_ms),
-                f(a.drift_ppm),
-                f(a.reference_dbfs),
-                if a.reference_playing { "playing" } else { "silent" }
-            );
+            s += &echo_line(a);
         }
         if self.reference_xruns + self.reference_missing_frames + self.reference_dropped_frames > 0
         {
@@ -532,9 +523,53 @@ impl Snapshot {
     }
 }
 
+/// The exit table's echo line: the measured removal, AEC3's ERLE estimate and delay, the
+/// GCC-PHAT worker's delay (the one that corrects AEC3's mis-locks), the drift the worker
+/// measures and the reference level; `-` for what is not known yet.
+fn echo_line(a: &crate::aec::AecSnapshot) -> String {
+    let f = |v: Option<f32>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
+    format!(
+        "echo: removal {} dB  ERLE estimate {} dB  delay {} ms (GCC-PHAT {} ms)  drift {} ppm  reference {} dBFS ({})\n",
+        f(a.echo_removal_db),
+        f(a.erle_estimate_db),
+        f(a.delay_ms),
+        f(a.external_delay_ms),
+        f(a.drift_ppm),
+        f(a.reference_dbfs),
+        if a.reference_playing { "playing" } else { "silent" }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_echo_line_gives_both_delays() {
+        let mut a = crate::aec::AecSnapshot {
+            erle_estimate_db: Some(14.0),
+            erl_db: Some(3.0),
+            echo_removal_db: Some(38.64),
+            delay_ms: Some(111.0),
+            reference_delay_ms: Some(116.0),
+            external_delay_ms: Some(116.0),
+            drift_ppm: Some(0.0),
+            reference_dbfs: Some(-20.0),
+            reference_playing: true,
+            worker_dropped: 0,
+        };
+        assert_eq!(
+            echo_line(&a),
+            "echo: removal 38.6 dB  ERLE estimate 14.0 dB  delay 111.0 ms (GCC-PHAT 116.0 ms)  \
+             drift 0.0 ppm  reference -20.0 dBFS (playing)\n"
+        );
+        a.external_delay_ms = None;
+        a.drift_ppm = None;
+        a.reference_playing = false;
+        let line = echo_line(&a);
+        assert!(line.contains("(GCC-PHAT - ms)  drift - ppm"), "{line}");
+        assert!(line.ends_with("(silent)\n"), "{line}");
+    }
 
     #[test]
     fn quantiles_are_within_resolution() {
