@@ -86,7 +86,7 @@ fn stages(c: &mut Criterion) {
     // Also with the default 150 ms filter (`[aec] filter_length_ms`; AEC3's default is 52).
     // Comparing two builds of the vendored sonora on a shared machine: criterion's figures
     // move with the load; `dsp/examples/aec_cost.rs time` run alternately under SCHED_FIFO
-    // does not (README, "Echo cancellation").
+    // does not (docs/echo-cancellation.md).
     for (rate, filter_ms) in [
         (AecRate::Hz48000, AEC3_FILTER_LENGTH_MS),
         (AecRate::Hz48000, 150),

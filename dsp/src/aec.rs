@@ -162,8 +162,9 @@ fn aec3_config(cfg: &AecConfig) -> Aec3Tuning {
     // worker, which corrects its mis-locks. Decimating by 8 (AEC3's other setting) and
     // without the pre-echo pass it costs 45 % less at 16 kHz (median per 10 ms 72-86 ->
     // 40-47 us, examples/aec_cost.rs under SCHED_FIFO, alternating), finds the same wake-word
-    // takes with music, and removes within 0-4 dB of the echo it removed (README, "Echo
-    // cancellation"). `tests/aec_fork.rs` keeps AEC3's own settings (its golden output).
+    // takes with music, and removes within 0-4 dB of the echo it removed
+    // (docs/echo-cancellation.md). `tests/aec_fork.rs` keeps AEC3's own settings (its
+    // golden output).
     c.delay.down_sampling_factor = DELAY_DOWN_SAMPLING;
     c.delay.detect_pre_echo = false;
     c

@@ -16,8 +16,8 @@ main() {
 cd "$(dirname "$0")/../.."
 
 SUITES=("$@")
-# The default: the suites seen passing. phone-bluez runs when named (its status: README,
-# "the lab"). alsa last: it unbinds snd-aloop's card.
+# The default: the suites seen passing. phone-bluez runs when named (its status:
+# docs/lab.md). alsa last: it unbinds snd-aloop's card.
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(pairing-ble-closed pairing-ble-open pairing-bredr bluez ama-rfcomm ama-ble phone-ble alsa-aec alsa)
 # Suites that run in a VM of their own on QEMU's instruction-count clock (run.sh --icount: the
 # guest sees a fast CPU, however slowly TCG runs): the audio suites, whose engine must keep up

@@ -37,7 +37,7 @@ pub struct AecConfig {
     pub filter_length_ms: u32,
     /// The wake-word detector's cutoff while the reference plays (music or talk on the
     /// speaker), where lower than its own (`[wakeword] cutoff` or the model's); 1.0 leaves
-    /// it unchanged. Default 0.8 (measured: README, "Echo cancellation").
+    /// it unchanged. Default 0.8 (measured: docs/echo-cancellation.md).
     pub playback_cutoff: f32,
     /// Ducking: how far, in dB, `duck_control` is lowered while a speech stream to the phone
     /// is open (0-60; 0 = off). Independent of `enabled`.

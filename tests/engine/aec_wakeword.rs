@@ -14,7 +14,7 @@
 //!
 //! A full-speed `simulate` waits for the detector's and the delay worker's threads between
 //! periods, so every run repeats exactly; the figures hold on this machine's CPU (AEC3's SIMD
-//! kernels are chosen at run time). Measured (release; README, "Echo cancellation"): at
+//! kernels are chosen at run time). Measured (release; docs/echo-cancellation.md): at
 //! +10 dB the defaults (linear output, 150 ms filter, cutoff 0.8 while playing) find 23 of 24
 //! takes, the no-music run 23 (1 false reject), the canceller off 0; at +20 dB 19 against 20;
 //! 0 false wakes anywhere. The recall runs take about a minute per ratio in release and far
@@ -172,7 +172,7 @@ fn takes() -> (std::path::PathBuf, Vec<String>) {
 }
 
 /// Music before the first take, s: the canceller's linear filter converges in 10-20 s
-/// (README, "Echo cancellation").
+/// (docs/echo-cancellation.md).
 const LEAD_S: usize = 20;
 /// One take every this many seconds: a take lasts 3-4 s and a detection's stream ends by
 /// then, so each take meets a listening detector.

@@ -175,7 +175,7 @@ fn run_cancels_echo_with_a_reference_device() {
     assert!(removal >= 20.0, "echo removal {removal} dB: {stdout}");
     // The echo is 180 ms behind the played signal; the reference's FIFO adds a period, AEC3
     // reports a few ms under the direct path (measured: 156 ms). The drift needs longer than
-    // these 8 s (simulate --reference measures it on 20 s: README).
+    // these 8 s (simulate --reference measures it on 20 s: README, "Echo cancellation").
     let delay = exit_table_figure(&stdout, "  delay ");
     assert!(
         (120.0..=200.0).contains(&delay),

@@ -91,8 +91,8 @@ impl Default for AecOptions {
 }
 
 impl AecDetectorInput {
-    /// The default, chosen by measurement (tests/engine/aec_wakeword.rs, README "Echo
-    /// cancellation"): 24 takes spoken over ten minutes of music and radio talk at +10 dB
+    /// The default, chosen by measurement (tests/engine/aec_wakeword.rs,
+    /// docs/echo-cancellation.md): 24 takes spoken over ten minutes of music and radio talk at +10 dB
     /// echo-to-speech, the canceller converged: the linear output found 20 (of 23 found
     /// without music), the suppressed output 5 (its suppressor removes the talker with the
     /// music).
@@ -106,7 +106,7 @@ impl AecDetectorInput {
 pub const DEFAULT_PLAYBACK_CUTOFF: f32 = 0.8;
 
 /// The default `[aec] filter_length_ms`: 150 ms, not AEC3's 52, chosen by measurement
-/// (README, "Echo cancellation"): rooms ring for 150-400 ms, and a 52 ms filter leaves the
+/// (docs/echo-cancellation.md): rooms ring for 150-400 ms, and a 52 ms filter leaves the
 /// tail to the suppressor, which then attenuates the talker too (linear ERLE on the generated
 /// music 16 dB at most with 52 ms, 28-33 dB after 10-60 s with 150 ms; wake-word recall with
 /// music summed over 0/+10/+20 dB: 7-9 of 36 against 2-6). Costs about 10 % more CPU.
