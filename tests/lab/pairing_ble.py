@@ -216,8 +216,15 @@ def main() -> int:
         if window_open:
             res.check("BlueZ: the phone is Paired and Bonded on hci0", paired and bonded,
                       f"Paired={paired} Bonded={bonded}")
+            # The engine trusts the phone once BlueZ reports it Paired (its agent's reaction
+            # to the property change), which can come after the phone side has finished.
+            try:
+                trusted = labkit.wait_until("Trusted", 15, lambda: (labkit.bluez_device(
+                    "hci0", env["PHONE_ADDR"]) or {}).get("Trusted"))
+            except TimeoutError:
+                trusted = (labkit.bluez_device("hci0", env["PHONE_ADDR"]) or {}).get("Trusted")
             res.check("BlueZ: the phone is Trusted (the engine trusts a device it let pair)",
-                      bool(dev and dev.get("Trusted")), f"Trusted={dev and dev.get('Trusted')}")
+                      bool(trusted), f"Trusted={trusted}")
             res.check("engine context lists the phone with a uniqueDeviceId",
                       len(devices) == 1 and bool(ids[0]), json.dumps(devices))
             res.check("engine registry has the phone, paired, under the context's id",
