@@ -92,10 +92,10 @@ impl Default for AecOptions {
 
 impl AecDetectorInput {
     /// The default, chosen by measurement (tests/engine/aec_wakeword.rs,
-    /// docs/echo-cancellation.md): 24 takes spoken over ten minutes of music and radio talk at +10 dB
-    /// echo-to-speech, the canceller converged: the linear output found 20 (of 23 found
-    /// without music), the suppressed output 5 (its suppressor removes the talker with the
-    /// music).
+    /// docs/echo-cancellation.md): 24 takes spoken over ten minutes of music and radio talk
+    /// at +10 dB echo-to-speech, the canceller converged: the linear output found 20 (of 23
+    /// found without music), the suppressed output 5 (its suppressor removes the talker with
+    /// the music).
     pub const DEFAULT: Self = Self::Linear;
 }
 

@@ -132,7 +132,8 @@ impl BleListener {
 /// can leave a RegisterAdvertisement unanswered although it advertises: the lab saw it once
 /// when the adapter's discoverable mode changed during the registration (the engine waited
 /// bluer's 120 s, the AMA link failed and the engine exited). A fresh registration is
-/// answered; the unanswered one is dropped with its future. Not real-time safe.
+/// answered; the unanswered one stays with BlueZ (advertising the same data, if at all) until
+/// the engine's D-Bus connection closes. Not real-time safe.
 async fn answered_within<T, E, Fut>(
     attempts: u32,
     wait: Duration,
