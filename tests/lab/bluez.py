@@ -168,15 +168,7 @@ class Suite:
         res.check("PairDevices: PairDevicesSucceeded for the phone",
                   ok is not None and self.uid in names_ids(ok), names_ids(ok)[:300]
                   + f" events={','.join(ctl.event_names()[mark:])}")
-        # BlueZ sets Bonded once the link key is stored, which can come after Paired and so
-        # after the engine's PairDevicesSucceeded: wait for it (bounded).
-        # Polled with asyncio.sleep: the phone (Bumble) runs on this event loop.
         dev = labkit.bluez_device("hci0", self.mac)
-        for _ in range(60):
-            if dev and dev.get("Paired") and dev.get("Bonded"):
-                break
-            await asyncio.sleep(0.25)
-            dev = labkit.bluez_device("hci0", self.mac)
         res.check("BlueZ: the phone is Paired (and Bonded)",
                   bool(dev and dev.get("Paired") and dev.get("Bonded")),
                   json.dumps({k: (dev or {}).get(k) for k in ("Paired", "Bonded", "Trusted",
