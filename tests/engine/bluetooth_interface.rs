@@ -148,6 +148,9 @@ fn pair_success_then_auto_connect_and_pair_failure() {
     // Success: only after BlueZ says Paired; then UNKNOWN category connects (requester DEVICE).
     t.c.ids("PairDevices", &[&phone]);
     let e = t.c.event("PairDevicesSucceeded");
+    // Bonded: the adapter was Pairable when Device1.Pair ran (the mock, like the kernel,
+    // pairs without bonding otherwise).
+    assert_eq!(t.mock.device_prop(PHONE, "Bonded"), json!(true));
     let d = &payload(&e)["devices"][0];
     assert_eq!(d["uniqueDeviceId"], phone.as_str());
     assert_eq!(d["friendlyName"], "Phone");

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 import dbus
+from dbusmock import mockobject as _mockobject
 
 from dbusmock.templates import bluez5 as _base
 from dbusmock.templates.bluez5 import *  # noqa: F401,F403  (AddAdapter, AddDevice, PairDevice, ...)
@@ -62,7 +63,12 @@ def _pair(device):
     _check(props['Address'], 'Pair')
     if props['Paired']:
         raise dbus.exceptions.DBusException('Device already paired', name='org.bluez.Error.AlreadyExists')
+    adapter = _mockobject.objects[str(props['Adapter'])]
+    bondable = bool(adapter.props[ADAPTER_IFACE].get('Pairable', False))
     device.PairDevice(Path(props['Adapter']).name, props['Address'], _base.MOCK_PHONE_CLASS)
+    # As the kernel does: a pairing the board starts on a non-bondable (not Pairable) adapter
+    # is made with "No Bonding", and BlueZ keeps no key: Paired, not Bonded.
+    _set_props(device, DEVICE_IFACE, {'Bonded': dbus.Boolean(bondable, variant_level=1)})
 
 
 def _start_discovery(adapter):

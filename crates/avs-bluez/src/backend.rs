@@ -283,8 +283,16 @@ impl BluetoothBackend for BluezBackend {
         self.adapter.set_discoverable(on).await.map_err(map_bluer)
     }
 
+    /// Makes the adapter Pairable (BlueZ answers once the kernel's Bondable flag is set)
+    /// before `Device1.Pair`: on a non-bondable adapter the kernel pairs with "No Bonding"
+    /// and BlueZ keeps no key, so the device would have to pair again after a restart. The
+    /// pairing agent's own update of Pairable for the PairDevices window (which admits
+    /// pairing under every policy) runs on another task and can land after the Pair (the
+    /// lab saw it: Paired but never Bonded).
     async fn pair(&self, mac: String) -> Result<(), BackendError> {
-        self.device(&mac)?.pair().await.map_err(map_bluer)
+        let device = self.device(&mac)?;
+        self.adapter.set_pairable(true).await.map_err(map_bluer)?;
+        device.pair().await.map_err(map_bluer)
     }
 
     async fn remove(&self, mac: String) -> Result<(), BackendError> {
